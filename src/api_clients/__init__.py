@@ -1,0 +1,1 @@
+"""Example HTTP API clients protected by cassette-contracts."""

@@ -1,0 +1,1 @@
+"""cassette-contracts: contract tests on recorded HTTP fixtures."""
