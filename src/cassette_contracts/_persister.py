@@ -1,0 +1,43 @@
+"""A pytest-recording persister that keeps vcrpy 9.4 cassette metadata."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+from pytest_recording._vcr import CombinedPersister
+from vcr.persisters.filesystem import CassetteNotFoundError
+from vcr.serialize import deserialize
+
+__all__ = ["MetadataAwarePersister"]
+
+
+def _load(path: str, serializer: ModuleType) -> tuple[list[Any], list[Any], dict[str, Any]]:
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError:
+        return [], [], {}
+    requests, responses, *metadata = deserialize(text, serializer)
+    return requests, responses, (metadata[0] if metadata else {})
+
+
+class MetadataAwarePersister(CombinedPersister):  # type: ignore[misc]
+    """Load the cassette plus pytest-recording's extra cassettes; keep the main one's metadata."""
+
+    def load_cassette(
+        self, cassette_path: str, serializer: ModuleType
+    ) -> tuple[list[Any], list[Any], dict[str, Any]]:
+        paths = list(dict.fromkeys([cassette_path, *self.extra_paths]))
+        all_requests: list[Any] = []
+        all_responses: list[Any] = []
+        main_metadata: dict[str, Any] = {}
+        for position, path in enumerate(paths):
+            requests, responses, metadata = _load(path, serializer)
+            all_requests += requests
+            all_responses += responses
+            if position == 0:
+                main_metadata = metadata
+        if not all_requests:
+            raise CassetteNotFoundError("No cassettes found.")
+        return all_requests, all_responses, main_metadata

@@ -1,0 +1,104 @@
+"""Client tests replay the committed cassettes in ``cassettes/<client>/``."""
+
+from __future__ import annotations
+
+import contextlib
+import socket
+import struct
+import threading
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+CASSETTES = Path(__file__).resolve().parents[2] / "cassettes"
+
+#: Tests that talk to a local server on loopback (faults, overrides) opt in to it explicitly.
+loopback = pytest.mark.block_network(allowed_hosts=["127.0.0.1", "localhost"])
+
+
+@pytest.fixture(scope="module")
+def vcr_cassette_dir(request: pytest.FixtureRequest) -> str:
+    """``cassettes/<client>``: the module's ``CLIENT`` names the folder."""
+    return str(CASSETTES / request.module.CLIENT)
+
+
+def replay(name: str, **vcr_kwargs: Any) -> Callable[[Any], Any]:
+    """Replay the committed cassette ``name`` (without ``.yaml``) for this test."""
+
+    def decorate(func: Any) -> Any:
+        return pytest.mark.vcr(**vcr_kwargs)(pytest.mark.default_cassette(name)(func))
+
+    return decorate
+
+
+@pytest.fixture
+def stalling_server() -> Iterator[str]:
+    """A server on 127.0.0.1 that accepts connections and never answers (a stalled upstream)."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(8)
+    accepted: list[socket.socket] = []
+    stop = threading.Event()
+
+    def accept() -> None:
+        listener.settimeout(0.05)
+        while not stop.is_set():
+            try:
+                conn, _ = listener.accept()
+            except OSError:
+                continue
+            accepted.append(conn)
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{listener.getsockname()[1]}"
+    finally:
+        stop.set()
+        thread.join()
+        for conn in accepted:
+            conn.close()
+        listener.close()
+
+
+@pytest.fixture
+def resetting_server() -> Iterator[str]:
+    """A server on 127.0.0.1 that resets every connection as soon as the request arrives."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(8)
+    stop = threading.Event()
+
+    def serve() -> None:
+        listener.settimeout(0.05)
+        while not stop.is_set():
+            try:
+                conn, _ = listener.accept()
+            except OSError:
+                continue
+            with conn:
+                conn.settimeout(1)
+                with contextlib.suppress(OSError):
+                    conn.recv(65536)
+                # SO_LINGER 0: close() sends RST instead of FIN.
+                conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{listener.getsockname()[1]}"
+    finally:
+        stop.set()
+        thread.join()
+        listener.close()
+
+
+@pytest.fixture
+def closed_port() -> str:
+    """A loopback URL where nothing listens (connection refused)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    return f"http://127.0.0.1:{port}"
