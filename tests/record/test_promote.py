@@ -90,6 +90,6 @@ def test_stamped_cassette_still_loads_with_plain_vcrpy(tmp_path: Path) -> None:
     path = tmp_path / "c.yaml"
     path.write_text(CASSETTE)
     stamp_provenance(path)
-    requests, responses, metadata = deserialize(path.read_text(), yamlserializer)
+    requests, _responses, metadata = deserialize(path.read_text(), yamlserializer)
     assert [r.uri for r in requests] == ["https://api.github.com/repos/o/r"]
     assert "provenance" in metadata
