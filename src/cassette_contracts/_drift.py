@@ -1,0 +1,656 @@
+"""Compare a baseline recording of an endpoint with a fresh one; classify each change.
+
+The observed shape of each side is inferred from ALL its payloads: per JSON path (lists walked
+as ``[*]``) the set of JSON types seen and how often the member was present. The two shapes,
+the status codes, the media types and the ``Deprecation``/``Sunset``/``Warning`` headers are
+then compared, and every :class:`Change` is classified ``breaking`` or ``informational`` with
+the response-direction rules of API diff tools such as oasdiff, narrowed to what the contract
+pins (the table is in docs/drift-rules.md):
+
+* a change on a pinned field that the client's schema cannot absorb is **breaking**: removed,
+  became optional while required, became nullable where the schema rejects null, changed to a
+  type the schema rejects; so is a changed status code or media type;
+* everything else is **informational**: new fields (clients ignore unknown members), changes
+  on unpinned fields (no client code relies on them), changes the schema already allows,
+  narrowing (non-nullable, fewer types), deprecation announcements.
+
+Only payloads whose status code appears on both sides are compared field by field, so error
+bodies are never diffed against success bodies. A child of a path that disappeared or changed
+kind is not reported again: the parent's change says it.
+
+Renderers: :func:`render_text`, :func:`render_json`, :func:`render_markdown` (a pull-request
+comment, one table per endpoint) and :func:`render_junit`; :func:`render` picks one by name.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any, Protocol
+from xml.etree import ElementTree as ET
+
+from ._pinned import PinnedField, json_type, member_path
+from .errors import InputError, UsageError
+
+__all__ = [
+    "BREAKING",
+    "DEPRECATION_HEADERS",
+    "INFORMATIONAL",
+    "RENDERERS",
+    "Change",
+    "ChangeKind",
+    "DriftReport",
+    "Interaction",
+    "diff_endpoint",
+    "render",
+    "render_json",
+    "render_junit",
+    "render_markdown",
+    "render_text",
+]
+
+BREAKING = "breaking"
+INFORMATIONAL = "informational"
+DEPRECATION_HEADERS = ("Deprecation", "Sunset", "Warning")
+
+
+class Interaction(Protocol):
+    """What the diff needs of a recorded interaction (``_cassette.Interaction`` fits).
+
+    ``response_body`` may be decoded JSON (dict, list, ...) or ``bytes``/``str`` JSON text;
+    a body that is not JSON is compared by status and headers only. Header values are a
+    string or a list of strings.
+    """
+
+    @property
+    def method(self) -> str: ...
+    @property
+    def uri(self) -> str: ...
+    @property
+    def status(self) -> int: ...
+    @property
+    def response_headers(self) -> Mapping[str, Any]: ...
+    @property
+    def response_body(self) -> object: ...
+
+
+class ChangeKind(str, Enum):
+    """What changed between the baseline and the fresh recording."""
+
+    FIELD_ADDED = "field added"
+    FIELD_REMOVED = "field removed"
+    FIELD_BECAME_OPTIONAL = "field became optional"
+    TYPE_CHANGED = "type changed"
+    BECAME_NULLABLE = "became nullable"
+    BECAME_NON_NULLABLE = "became non-nullable"
+    STATUS_CHANGED = "status code changed"
+    CONTENT_TYPE_CHANGED = "content type changed"
+    DEPRECATION_HEADER = "deprecation header"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+@dataclass(frozen=True)
+class Change:
+    """One difference, its severity (``breaking``/``informational``) and why."""
+
+    contract: str
+    kind: ChangeKind
+    path: str
+    severity: str
+    reason: str
+    before: str
+    after: str
+    pinned: bool = False
+
+    @property
+    def breaking(self) -> bool:
+        return self.severity == BREAKING
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "contract": self.contract,
+            "kind": self.kind.value,
+            "path": self.path,
+            "severity": self.severity,
+            "pinned": self.pinned,
+            "before": self.before,
+            "after": self.after,
+            "reason": self.reason,
+        }
+
+    def one_line(self) -> str:
+        return f"{self.path}: {self.kind} ({self.before} -> {self.after})"
+
+
+# --------------------------------------------------------------------------------------------
+# Observed shape
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Shape:
+    """Per path of all payloads of one side: JSON types seen, and presence counts."""
+
+    types: dict[str, set[str]] = field(default_factory=dict)
+    present: dict[str, int] = field(default_factory=dict)
+    objects: dict[str, int] = field(default_factory=dict)  # times seen as an object
+    filled: dict[str, int] = field(default_factory=dict)  # times seen as a non-empty list
+    parent: dict[str, tuple[str, bool]] = field(default_factory=dict)  # path -> (parent, member)
+    order: list[str] = field(default_factory=list)
+
+    def add(self, value: Any, path: str = "$") -> None:
+        if path not in self.types:
+            self.types[path] = set()
+            self.order.append(path)
+        self.types[path].add(json_type(value))
+        self.present[path] = self.present.get(path, 0) + 1
+        if isinstance(value, dict):
+            self.objects[path] = self.objects.get(path, 0) + 1
+            for key, item in value.items():
+                child = member_path(path, str(key))
+                self.parent[child] = (path, True)
+                self.add(item, child)
+        elif isinstance(value, list):
+            if value:
+                self.filled[path] = self.filled.get(path, 0) + 1
+            child = f"{path}[*]"
+            for item in value:
+                self.parent[child] = (path, False)
+                self.add(item, child)
+
+    def observable(self, path: str, parent_of: Mapping[str, tuple[str, bool]]) -> bool:
+        """Whether this side could have shown ``path``: its container was seen here."""
+        if path == "$":
+            return True
+        parent, member = parent_of[path]
+        if member:
+            return self.objects.get(parent, 0) > 0
+        return self.filled.get(parent, 0) > 0
+
+    def always_present(self, path: str) -> bool:
+        """A member present in every object that could hold it (items: always True)."""
+        parent, member = self.parent[path]
+        return not member or self.present.get(path, 0) >= self.objects.get(parent, 0)
+
+
+def _decode(body: object) -> tuple[bool, Any]:
+    """(is JSON, value) of a response body."""
+    if isinstance(body, (bytes, bytearray)):
+        if not body.strip():
+            return False, None
+        try:
+            return True, json.loads(bytes(body).decode("utf-8"))
+        except (UnicodeDecodeError, ValueError):
+            return False, None
+    if isinstance(body, str):
+        try:
+            return True, json.loads(body)
+        except ValueError:
+            return False, None
+    if body is None:
+        return False, None
+    return True, body
+
+
+def _observe(interactions: Iterable[Interaction]) -> _Shape:
+    shape = _Shape()
+    for interaction in interactions:
+        is_json, value = _decode(interaction.response_body)
+        if is_json:
+            shape.add(value)
+    return shape
+
+
+def _header_values(headers: Mapping[str, Any], name: str) -> list[str]:
+    wanted = name.lower()
+    for key, values in headers.items():
+        if key.lower() == wanted:
+            if isinstance(values, str):
+                return [values]
+            return [str(v) for v in values]
+    return []
+
+
+def _media_types(interactions: Iterable[Interaction]) -> set[str]:
+    found = set()
+    for interaction in interactions:
+        values = _header_values(interaction.response_headers, "Content-Type")
+        media = values[0].split(";", 1)[0].strip().lower() if values else "absent"
+        found.add(media or "absent")
+    return found
+
+
+def _types_text(types: Iterable[str]) -> str:
+    order = ["object", "array", "string", "integer", "number", "boolean", "null"]
+    chosen = sorted(set(types), key=lambda t: order.index(t) if t in order else len(order))
+    return "|".join(chosen) if chosen else "absent"
+
+
+def _set_text(values: Iterable[Any]) -> str:
+    return ", ".join(str(v) for v in sorted(values)) or "absent"
+
+
+# --------------------------------------------------------------------------------------------
+# Diff and classification
+# --------------------------------------------------------------------------------------------
+
+
+class _Differ:
+    def __init__(self, contract: str, pinned: Mapping[str, PinnedField]) -> None:
+        self.contract = contract
+        self.pinned = pinned
+        self.changes: list[Change] = []
+
+    def add(
+        self,
+        kind: ChangeKind,
+        path: str,
+        before: str,
+        after: str,
+        breaking: bool,
+        reason: str,
+    ) -> None:
+        self.changes.append(
+            Change(
+                contract=self.contract,
+                kind=kind,
+                path=path,
+                severity=BREAKING if breaking else INFORMATIONAL,
+                reason=reason,
+                before=before,
+                after=after,
+                pinned=path in self.pinned,
+            )
+        )
+
+    def field_changes(self, base: _Shape, fresh: _Shape) -> None:
+        parent_of = {**fresh.parent, **base.parent}
+        reported: set[str] = set()  # paths whose children are not reported again
+        paths = base.order + [p for p in fresh.order if p not in base.types]
+        for path in paths:
+            if path != "$" and parent_of[path][0] in reported:
+                reported.add(path)
+                continue
+            pin = self.pinned.get(path)
+            if path not in fresh.types:
+                if fresh.observable(path, parent_of):
+                    self.removed(path, pin, base)
+                reported.add(path)
+                continue
+            if path not in base.types:
+                if base.observable(path, parent_of):
+                    self.added(path, pin, fresh)
+                reported.add(path)
+                continue
+            if path != "$" and base.always_present(path) and not fresh.always_present(path):
+                self.became_optional(path, pin)
+            if self.value_changes(path, pin, base.types[path], fresh.types[path]):
+                kinds = {"object", "array"}
+                if not (base.types[path] & fresh.types[path] & kinds):
+                    reported.add(path)  # a container became a scalar: children are moot
+
+    def removed(self, path: str, pin: PinnedField | None, base: _Shape) -> None:
+        before = _types_text(base.types[path])
+        if pin is None:
+            self.add(
+                ChangeKind.FIELD_REMOVED,
+                path,
+                before,
+                "absent",
+                False,
+                "not pinned by the contract: no client code relies on it",
+            )
+            return
+        need = "required" if pin.required else "optional, but pinned"
+        self.add(
+            ChangeKind.FIELD_REMOVED,
+            path,
+            before,
+            "absent",
+            True,
+            f"pinned field ({need} in the schema) no longer sent: the client reads it",
+        )
+
+    def added(self, path: str, pin: PinnedField | None, fresh: _Shape) -> None:
+        after = _types_text(fresh.types[path])
+        if pin is None:
+            reason = "new field: clients ignore members they do not know"
+        elif all(pin.allows(t) for t in fresh.types[path]):
+            reason = "pinned field now sent, with a type the schema allows"
+        else:
+            self.add(
+                ChangeKind.FIELD_ADDED,
+                path,
+                "absent",
+                after,
+                True,
+                f"pinned field now sent as {after}, which the schema rejects "
+                f"(allows {_types_text(pin.types)})",
+            )
+            return
+        self.add(ChangeKind.FIELD_ADDED, path, "absent", after, False, reason)
+
+    def became_optional(self, path: str, pin: PinnedField | None) -> None:
+        if pin is not None and pin.required:
+            self.add(
+                ChangeKind.FIELD_BECAME_OPTIONAL,
+                path,
+                "always present",
+                "sometimes missing",
+                True,
+                "required pinned field is missing from some payloads: the client reads it",
+            )
+            return
+        reason = (
+            "pinned but optional in the schema: the client must already cope without it"
+            if pin is not None
+            else "not pinned by the contract: no client code relies on it"
+        )
+        self.add(
+            ChangeKind.FIELD_BECAME_OPTIONAL,
+            path,
+            "always present",
+            "sometimes missing",
+            False,
+            reason,
+        )
+
+    def value_changes(
+        self, path: str, pin: PinnedField | None, before: set[str], after: set[str]
+    ) -> bool:
+        """Nullability and type changes of a path seen on both sides; True when any."""
+        changed = False
+        if "null" in after and "null" not in before:
+            changed = True
+            if pin is None:
+                self.add(
+                    ChangeKind.BECAME_NULLABLE,
+                    path,
+                    _types_text(before),
+                    _types_text(after),
+                    False,
+                    "not pinned by the contract: no client code relies on it",
+                )
+            elif pin.nullable:
+                self.add(
+                    ChangeKind.BECAME_NULLABLE,
+                    path,
+                    _types_text(before),
+                    _types_text(after),
+                    False,
+                    "now null, which the schema allows: the client handles null already",
+                )
+            else:
+                self.add(
+                    ChangeKind.BECAME_NULLABLE,
+                    path,
+                    _types_text(before),
+                    _types_text(after),
+                    True,
+                    "pinned field is now null, which the schema does not allow",
+                )
+        if "null" in before and "null" not in after:
+            changed = True
+            self.add(
+                ChangeKind.BECAME_NON_NULLABLE,
+                path,
+                _types_text(before),
+                _types_text(after),
+                False,
+                "no null seen any more: a narrower response, clients that handle null still work",
+            )
+        base_types, fresh_types = before - {"null"}, after - {"null"}
+        new_types = fresh_types - base_types
+        if new_types:
+            changed = True
+            rejected = sorted(t for t in new_types if pin is not None and not pin.allows(t))
+            if pin is None:
+                breaking, reason = False, "not pinned by the contract: no client code relies on it"
+            elif rejected:
+                breaking = True
+                reason = (
+                    f"pinned field now {_types_text(rejected)}, which the schema rejects "
+                    f"(allows {_types_text(pin.types)})"
+                )
+            else:
+                breaking = False
+                reason = f"the schema allows the new type (allows {_types_text(pin.types)})"
+            self.add(
+                ChangeKind.TYPE_CHANGED,
+                path,
+                _types_text(before),
+                _types_text(after),
+                breaking,
+                reason,
+            )
+        elif fresh_types and base_types - fresh_types:
+            changed = True
+            self.add(
+                ChangeKind.TYPE_CHANGED,
+                path,
+                _types_text(before),
+                _types_text(after),
+                False,
+                "fewer types seen: a narrower response, nothing new for the client to handle",
+            )
+        return changed
+
+
+def diff_endpoint(
+    contract_name: str,
+    pinned: Mapping[str, PinnedField],
+    baseline: Sequence[Interaction],
+    fresh: Sequence[Interaction],
+) -> list[Change]:
+    """The changes from ``baseline`` to ``fresh`` recordings of one endpoint, classified.
+
+    ``pinned`` is what the contract's schema pins (:func:`~._pinned.pinned_fields`). Raises
+    ``InputError`` when a side has no interaction: there is nothing to compare.
+    """
+    for side, interactions in (("baseline", baseline), ("fresh", fresh)):
+        if not interactions:
+            raise InputError(
+                f"contract {contract_name!r}: the {side} recording has no interaction for it; "
+                "record the endpoint on both sides before comparing"
+            )
+    differ = _Differ(contract_name, pinned)
+
+    base_status = {i.status for i in baseline}
+    fresh_status = {i.status for i in fresh}
+    if base_status != fresh_status:
+        differ.add(
+            ChangeKind.STATUS_CHANGED,
+            "status",
+            _set_text(base_status),
+            _set_text(fresh_status),
+            True,
+            "clients branch on the status code; a different one means a different response",
+        )
+
+    base_media, fresh_media = _media_types(baseline), _media_types(fresh)
+    if base_media != fresh_media:
+        differ.add(
+            ChangeKind.CONTENT_TYPE_CHANGED,
+            "Content-Type",
+            _set_text(base_media),
+            _set_text(fresh_media),
+            True,
+            "the client decodes the body by its media type",
+        )
+
+    for name in DEPRECATION_HEADERS:
+        old = {v for i in baseline for v in _header_values(i.response_headers, name)}
+        new = {v for i in fresh for v in _header_values(i.response_headers, name)} - old
+        if new:
+            differ.add(
+                ChangeKind.DEPRECATION_HEADER,
+                f"header {name}",
+                _set_text(old),
+                _set_text(new),
+                False,
+                f"the API announces a change ({name}); nothing breaks yet, plan the migration",
+            )
+
+    common = base_status & fresh_status
+    differ.field_changes(
+        _observe(i for i in baseline if i.status in common),
+        _observe(i for i in fresh if i.status in common),
+    )
+    return differ.changes
+
+
+# --------------------------------------------------------------------------------------------
+# Report and renderers
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DriftReport:
+    """The changes of every compared endpoint (contract name -> changes, in order)."""
+
+    endpoints: Mapping[str, Sequence[Change]]
+
+    @classmethod
+    def from_changes(cls, changes: Iterable[Change], contracts: Iterable[str] = ()) -> DriftReport:
+        """Group ``changes`` by contract; ``contracts`` lists endpoints compared without drift."""
+        endpoints: dict[str, list[Change]] = {name: [] for name in contracts}
+        for change in changes:
+            endpoints.setdefault(change.contract, []).append(change)
+        return cls({name: tuple(found) for name, found in endpoints.items()})
+
+    @property
+    def changes(self) -> list[Change]:
+        return [c for found in self.endpoints.values() for c in found]
+
+    @property
+    def breaking_changes(self) -> list[Change]:
+        return [c for c in self.changes if c.breaking]
+
+    @property
+    def informational_changes(self) -> list[Change]:
+        return [c for c in self.changes if not c.breaking]
+
+    @property
+    def breaking(self) -> bool:
+        """Whether any change breaks a contract (the CLI exits 1)."""
+        return any(c.breaking for c in self.changes)
+
+    def summary(self) -> str:
+        return (
+            f"{len(self.breaking_changes)} breaking, "
+            f"{len(self.informational_changes)} informational change(s) "
+            f"in {len(self.endpoints)} endpoint(s)"
+        )
+
+
+def render_text(report: DriftReport) -> str:
+    """Plain text for a terminal: one block per endpoint, breaking changes first."""
+    lines = [f"drift: {report.summary()}"]
+    for contract, changes in report.endpoints.items():
+        if not changes:
+            lines.append(f"{contract}: no drift")
+            continue
+        lines.append(f"{contract}:")
+        for change in sorted(changes, key=lambda c: not c.breaking):
+            label = "BREAKING" if change.breaking else "info"
+            lines.append(f"  {label:<8} {change.one_line()}")
+            lines.append(f"           why: {change.reason}")
+    return "\n".join(lines) + "\n"
+
+
+def render_json(report: DriftReport) -> str:
+    """Machine-readable JSON: ``breaking``, counts, and the changes per endpoint."""
+    data = {
+        "breaking": report.breaking,
+        "counts": {
+            BREAKING: len(report.breaking_changes),
+            INFORMATIONAL: len(report.informational_changes),
+        },
+        "endpoints": [
+            {"contract": contract, "changes": [c.to_dict() for c in changes]}
+            for contract, changes in report.endpoints.items()
+        ],
+    }
+    return json.dumps(data, indent=2) + "\n"
+
+
+def _md_cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def _md_code(text: str) -> str:
+    return f"`{_md_cell(text)}`" if "`" not in text else _md_cell(text)
+
+
+def render_markdown(report: DriftReport) -> str:
+    """A pull-request comment: a headline, then one table per endpoint."""
+    verdict = "breaking drift" if report.breaking else "no breaking drift"
+    lines = [f"## API drift: {verdict}", "", report.summary() + ".", ""]
+    for contract, changes in report.endpoints.items():
+        lines.append(f"### `{contract}`")
+        lines.append("")
+        if not changes:
+            lines.extend(["No drift.", ""])
+            continue
+        lines.append("| Severity | Change | Where | Before | After | Why |")
+        lines.append("|---|---|---|---|---|---|")
+        for c in sorted(changes, key=lambda c: not c.breaking):
+            severity = "**breaking**" if c.breaking else "informational"
+            pinned = " (pinned)" if c.pinned else ""
+            lines.append(
+                f"| {severity} | {c.kind} | {_md_code(c.path)}{pinned} | "
+                f"{_md_code(c.before)} | {_md_code(c.after)} | {_md_cell(c.reason)} |"
+            )
+        lines.append("")
+    return "\n".join(lines)
+
+
+def render_junit(report: DriftReport) -> str:
+    """JUnit XML: a test case per endpoint, failed when it has breaking drift."""
+    suite = ET.Element(
+        "testsuite",
+        name="cassette-contracts drift",
+        tests=str(len(report.endpoints)),
+        failures=str(sum(any(c.breaking for c in ch) for ch in report.endpoints.values())),
+        errors="0",
+    )
+    for contract, changes in report.endpoints.items():
+        case = ET.SubElement(suite, "testcase", classname="drift", name=contract)
+        breaking = [c for c in changes if c.breaking]
+        if breaking:
+            failure = ET.SubElement(
+                case,
+                "failure",
+                type="breaking-drift",
+                message=f"{len(breaking)} breaking change(s): {breaking[0].one_line()}",
+            )
+            failure.text = "\n".join(f"{c.one_line()}: {c.reason}" for c in breaking)
+        info = [c for c in changes if not c.breaking]
+        if info:
+            out = ET.SubElement(case, "system-out")
+            out.text = "\n".join(f"informational: {c.one_line()}: {c.reason}" for c in info)
+    root = ET.Element("testsuites")
+    root.append(suite)
+    return ET.tostring(root, encoding="unicode", xml_declaration=True) + "\n"
+
+
+RENDERERS: Mapping[str, Callable[[DriftReport], str]] = {
+    "text": render_text,
+    "json": render_json,
+    "markdown": render_markdown,
+    "junit": render_junit,
+}
+
+
+def render(report: DriftReport, fmt: str) -> str:
+    """``report`` in format ``fmt`` (text, json, markdown, junit); UsageError otherwise."""
+    try:
+        renderer = RENDERERS[fmt]
+    except KeyError:
+        allowed = ", ".join(RENDERERS)
+        raise UsageError(f"unknown drift report format {fmt!r}; choose one of: {allowed}") from None
+    return renderer(report)
