@@ -21,10 +21,8 @@ Two halves:
   the placeholder, and long random-looking values under credential-like names. A finding names
   the file, line, interaction and place, and shows only a masked prefix of the value.
 
-Error tree (the lead may re-parent it under ``cassette_contracts.errors.InputError``)::
-
-    ValueError
-     +-- ScanInputError   a path given to scan() does not exist or cannot be read
+A path given to :func:`scan` that does not exist or cannot be read raises ``CassetteError``
+(an ``InputError``: exit 2) naming it.
 """
 
 from __future__ import annotations
@@ -46,6 +44,8 @@ from urllib.parse import parse_qsl, quote, unquote_plus, urlsplit, urlunsplit
 
 import yaml
 
+from .errors import CassetteError
+
 __all__ = [
     "MIN_RANDOM_LENGTH",
     "MIN_SECRET_LENGTH",
@@ -53,7 +53,6 @@ __all__ = [
     "SENSITIVE_HEADERS",
     "SENSITIVE_QUERY_PARAMETERS",
     "Finding",
-    "ScanInputError",
     "Scrubber",
     "is_secret_name",
     "looks_random",
@@ -408,14 +407,6 @@ MIN_RANDOM_LENGTH = 20
 _ENTROPY_BITS_PER_CHAR = 3.0
 
 
-class ScanInputError(ValueError):
-    """A path handed to :func:`scan` does not exist or cannot be read."""
-
-    def __init__(self, path: Path, problem: str) -> None:
-        self.path = path
-        super().__init__(f"{path}: {problem}")
-
-
 @dataclass(frozen=True, order=True)
 class Finding:
     """A probable secret in a committed cassette. ``masked`` never holds the whole value."""
@@ -702,7 +693,7 @@ def _iter_files(paths: Iterable[str | Path]) -> Iterator[Path]:
         elif path.is_file():
             yield path
         else:
-            raise ScanInputError(path, "no such file or directory (expected cassette YAML)")
+            raise CassetteError("no such file or directory (expected cassette YAML)", file=path)
 
 
 def scan(paths: Iterable[str | Path], *, secrets: Iterable[str] = ()) -> list[Finding]:
@@ -717,7 +708,7 @@ def scan(paths: Iterable[str | Path], *, secrets: Iterable[str] = ()) -> list[Fi
         try:
             text = path.read_text(encoding="utf-8", errors="replace")
         except OSError as exc:
-            raise ScanInputError(path, f"cannot read: {exc.strerror or exc}") from exc
+            raise CassetteError(f"cannot read: {exc.strerror or exc}", file=path) from exc
         scanner = _Scanner(path, text, known)
         try:
             nodes = list(yaml.compose_all(text, Loader=yaml.SafeLoader))

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from cassette_contracts._scrub import Finding, ScanInputError, scan
+from cassette_contracts._scrub import Finding, scan
+from cassette_contracts.errors import CassetteError
 
 DATA = Path(__file__).parent / "data"
 GHP = "ghp_" + "Zx9Yw8Vu7Ts6Rq5Po4Nm3Lk2Ji1Hg0FeDcBa"
@@ -165,7 +166,7 @@ def test_directory_is_searched_recursively(tmp_path: Path) -> None:
 
 def test_missing_path_is_an_input_error(tmp_path: Path) -> None:
     """A path that does not exist is an error naming it, not a silent pass."""
-    with pytest.raises(ScanInputError, match=r"nope\.yaml"):
+    with pytest.raises(CassetteError, match=r"nope\.yaml"):
         scan([tmp_path / "nope.yaml"])
 
 
