@@ -33,6 +33,8 @@ import re
 from typing import Any
 from urllib.parse import urlsplit
 
+from .errors import UsageError
+
 __all__ = ["URL_HEADERS", "Rehost"]
 
 #: Response headers whose values carry URLs of the upstream (compared case-insensitively).
@@ -45,20 +47,20 @@ _BOUNDARY = r"(?=[/?#>;,\s\"']|$)"
 
 
 def _split_base(url: str, role: str) -> tuple[str, str, int, str]:
-    """``(scheme, host, port, path)`` of a base URL, or ValueError naming what is wrong."""
+    """``(scheme, host, port, path)`` of a base URL, or UsageError naming what is wrong."""
     parts = urlsplit(url.strip())
     scheme = parts.scheme.lower()
     if scheme not in _DEFAULT_PORTS or not parts.hostname:
-        raise ValueError(
+        raise UsageError(
             f"{role} {url!r} is not an http(s) base URL; expected e.g. 'http://127.0.0.1:8123' "
             "or 'https://api.github.com'"
         )
     if parts.query or parts.fragment:
-        raise ValueError(f"{role} {url!r} has a query or fragment; give only scheme, host, path")
+        raise UsageError(f"{role} {url!r} has a query or fragment; give only scheme, host, path")
     try:
         port = parts.port or _DEFAULT_PORTS[scheme]
     except ValueError as exc:  # a port outside 0-65535 or not a number
-        raise ValueError(f"{role} {url!r} has an invalid port") from exc
+        raise UsageError(f"{role} {url!r} has an invalid port") from exc
     return scheme, parts.hostname.lower(), port, parts.path.rstrip("/")
 
 
@@ -74,7 +76,8 @@ class Rehost:
 
     Both are ``scheme://host[:port][/path]``; a default port may be written or left out, the
     host is compared case-insensitively, and a path prefix (``https://example.com/api``) only
-    matches whole segments. Anything not under ``local_base`` is left as it is.
+    matches whole segments. Anything not under ``local_base`` is left as it is. A base that is
+    not an http(s) URL raises :class:`~cassette_contracts.errors.UsageError`.
     """
 
     def __init__(self, local_base: str, real_base: str) -> None:

@@ -13,6 +13,7 @@ from vcr.request import Request
 from werkzeug import Response
 
 from cassette_contracts._rehost import Rehost
+from cassette_contracts.errors import UsageError
 
 pytestmark = pytest.mark.block_network(allowed_hosts=["127.0.0.1", "localhost"])
 
@@ -83,7 +84,7 @@ def test_text_rewrites_every_link_target() -> None:
 )
 def test_bad_base_urls_are_refused_by_name(local: str, real: str, what: str) -> None:
     """A base that is not an http(s) URL is refused with a message naming which one."""
-    with pytest.raises(ValueError, match=what):
+    with pytest.raises(UsageError, match=what):
         Rehost(local, real)
 
 
