@@ -22,10 +22,10 @@ def _load(path: str, serializer: ModuleType) -> tuple[list[Any], list[Any], dict
     return requests, responses, (metadata[0] if metadata else {})
 
 
-class MetadataAwarePersister(CombinedPersister):  # type: ignore[misc]
+class MetadataAwarePersister(CombinedPersister):
     """Load the cassette plus pytest-recording's extra cassettes; keep the main one's metadata."""
 
-    def load_cassette(
+    def load_cassette(  # type: ignore[override]  # vcrpy 9.4 takes a third item, metadata
         self, cassette_path: str, serializer: ModuleType
     ) -> tuple[list[Any], list[Any], dict[str, Any]]:
         paths = list(dict.fromkeys([cassette_path, *self.extra_paths]))
