@@ -15,6 +15,9 @@ The client code is the project's own (``GitHubProfile.summary``, ``is_prolific``
 ``get_repo_stars``) plus a repository card that reads nested, optional and list fields.
 Payloads: ``tests/coverage/data/`` (real recordings; see PROVENANCE.md there).
 
+The ``floor`` line times a ``dict`` subclass that only overrides ``__getitem__``/``get`` and
+records nothing: what any look-alike-subclass design costs before recording a single read.
+
 Usage: ``.venv/bin/python tools/bench_coverage.py [--iterations N] [--replay-iterations N]``.
 Exit status 1 when the replay-tier overhead exceeds ``--max-overhead`` (default 10 %).
 """
@@ -73,6 +76,29 @@ def repo_card(repo: dict[str, Any]) -> str:
         f"{repo['forks_count']} forks, {repo['open_issues_count']} issues, {flags}, "
         f"default branch {repo['default_branch']}, pushed {repo['pushed_at']}; {topics}"
     )
+
+
+class _BareDict(dict[str, Any]):
+    """The floor of any dict-subclass approach: hands out nested values, records nothing."""
+
+    def __getitem__(self, key: str) -> Any:
+        return _bare(dict.__getitem__(self, key))
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return _bare(dict.get(self, key, default))
+
+
+class _BareList(list[Any]):
+    pass
+
+
+def _bare(value: Any, contract: str = "") -> Any:
+    kind = type(value)
+    if kind is dict:
+        return _BareDict(value)
+    if kind is list:
+        return _BareList(value)
+    return value
 
 
 def payload_workload(wrap: Wrap, iterations: int) -> int:
@@ -190,6 +216,14 @@ def main(argv: list[str] | None = None) -> int:
         "payload: json.loads + client reads",
         lambda: payload_workload(lambda payload, contract: payload, n),
         lambda: payload_workload(lambda payload, contract: track(payload, contract, recorder), n),
+        args.rounds,
+        2 * n,
+    )
+
+    _compare(
+        "payload, floor: a dict subclass that records nothing",
+        lambda: payload_workload(lambda payload, contract: payload, n),
+        lambda: payload_workload(_bare, n),
         args.rounds,
         2 * n,
     )
