@@ -1,0 +1,724 @@
+"""Safe re-recording (``rerecord``), upstream drift (``drift``) and the secret ``scan``.
+
+``rerecord`` never writes into the committed cassette folder until everything has been checked:
+
+1. **record** — the client tests that use a cassette (``-m vcr``, plus ``--only`` as ``-k``)
+   run in a ``sys.executable -m pytest`` subprocess, record mode ``once``, into a fresh staging
+   folder ``.staging/rerecord-<UTC>-<n>/cassettes`` (``--contract-cassettes``). The plugin
+   scrubs secrets and stores the real hosts before vcrpy writes anything. Output goes to
+   ``staging/pytest.log``; the rate-limit wait of the clients is bounded
+   (``API_CLIENTS_MAX_RATE_LIMIT_WAIT``, 60 s unless set). A failure that comes from the
+   upstream (connection refused or reset, timeout, rate limit, unexpected status) stops here,
+   with the first such line of the log as the reason; so does a killed pytest.
+2. **replay** — the same client tests replay the fresh cassettes (over a copy of the committed
+   ones, so tests whose cassettes were not re-recorded still find theirs) with record mode
+   ``none``: the fresh recordings must satisfy the tests, not just look plausible. Some tests
+   only make sense on replay (they count plays, or read the cassette before sending); their
+   failures while recording are noted, never fatal, because this step judges.
+3. **provenance** — each fresh cassette gets ``recorded_at``, tool versions, the upstream
+   version headers and the real base URLs (:func:`~._record.stamp_provenance`).
+4. **scan** — any secret-looking value under the staging folder stops the run.
+5. **contracts** — every fresh interaction is checked against its contract.
+6. **drift** — fresh against committed, interactions paired by contract and grouped per
+   endpoint; the markdown report is written to ``staging/drift.md``.
+7. **promote** — only when the contracts hold and no drift breaks (or ``accept_breaking``),
+   each re-recorded cassette replaces its committed counterpart atomically, file by file.
+   Cassettes the run did not re-record (``--only``) stay; none is ever deleted.
+
+``drift`` records the same way into ``.staging/drift-...`` (steps 1, 3, 6; never promoted), or
+compares two folders offline (``baseline`` / ``fresh``).
+
+Exit codes (:attr:`RerecordOutcome.exit_code`, :attr:`DriftOutcome.exit_code`): 0 promoted /
+no breaking drift; 1 not promoted (the reason is one line) / breaking drift or a failed
+recording; usage and input errors raise and exit 2.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ._record import new_staging_dir, promote, stamp_provenance
+from .errors import CassetteContractsError, UsageError
+
+if TYPE_CHECKING:
+    from ._cassette import Interaction
+    from ._check import CheckResult
+    from ._config import Settings
+    from ._contracts import ContractMap
+    from ._drift import Change, DriftReport
+    from ._schemas import SchemaRegistry
+    from ._scrub import Finding
+
+__all__ = [
+    "CLIENT_TESTS",
+    "DEFAULT_UPSTREAMS",
+    "RATE_LIMIT_WAIT",
+    "DriftOutcome",
+    "RecordingFailed",
+    "RerecordOutcome",
+    "compare_folders",
+    "drift",
+    "rerecord",
+]
+
+#: The client tests that record the cassettes, relative to the project root.
+CLIENT_TESTS = "tests/clients"
+#: Staging folders live here, relative to the project root (gitignored).
+STAGING = ".staging"
+#: Bounded wait (seconds) for a rate limit while recording, unless the environment sets one.
+RATE_LIMIT_WAIT = "60"
+RATE_LIMIT_WAIT_ENV = "API_CLIENTS_MAX_RATE_LIMIT_WAIT"
+#: Base-URL variables and the real services, when ``[tool.cassette_contracts.upstreams]`` is
+#: not set.
+DEFAULT_UPSTREAMS: Mapping[str, str] = {
+    "GITHUB_API_URL": "https://api.github.com",
+    "JSONPLACEHOLDER_URL": "https://jsonplaceholder.typicode.com",
+    "NTFY_URL": "https://ntfy.sh",
+}
+#: Variables the recording pytest gets back for every test (a project conftest may clear them).
+KEEP_ENV = "CASSETTE_CONTRACTS_RECORDING_ENV"
+
+# The clients' errors that say the upstream failed, as pytest prints them.
+_UPSTREAM_ERROR = re.compile(
+    r"\b(ApiConnectionError|ApiTimeoutError|RateLimitedError|UpstreamError|NotFoundError"
+    r"|ConnectionError|ReadTimeout|ConnectTimeout)\b:?\s*(.+)"
+)
+_SUMMARY = re.compile(r"^=*\s*(.*\b(failed|passed|error|errors|no tests ran)\b.*?)\s*=*$")
+_FAILED_LINE = re.compile(r"^(FAILED|ERROR) (.+)$")
+
+
+class RecordingFailed(CassetteContractsError):
+    """Raised by ``drift`` when the fresh recording could not be made (exit 1)."""
+
+    exit_code = 1
+
+
+# --------------------------------------------------------------------------------------------
+# Outcomes
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class RerecordOutcome:
+    """What ``rerecord`` did. ``reason`` (one line) says why nothing was promoted."""
+
+    staging: Path
+    recorded: list[Path] = field(default_factory=list)  # relative to the cassettes folder
+    promoted: list[Path] = field(default_factory=list)  # absolute, committed paths
+    reason: str | None = None
+    report: DriftReport | None = None
+    check: CheckResult | None = None
+    findings: list[Finding] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def exit_code(self) -> int:
+        return 1 if self.reason is not None else 0
+
+    def summary(self) -> str:
+        """A few lines for the terminal."""
+        lines = []
+        if self.reason is not None:
+            lines.append(f"rerecord: nothing promoted: {self.reason}")
+        else:
+            lines.append(
+                f"rerecord: promoted {len(self.promoted)} cassette(s): "
+                + ", ".join(p.as_posix() for p in self.recorded)
+            )
+        if self.report is not None:
+            lines.append(f"drift: {self.report.summary()} (report: {self.staging / 'drift.md'})")
+        lines += [f"note: {note}" for note in self.notes]
+        lines.append(f"staging folder: {self.staging}")
+        return "\n".join(lines) + "\n"
+
+
+@dataclass
+class DriftOutcome:
+    """The drift report, and where the fresh recording is (None when compared offline)."""
+
+    report: DriftReport
+    fmt: str
+    staging: Path | None = None
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def exit_code(self) -> int:
+        return 1 if self.report.breaking else 0
+
+    def render(self) -> str:
+        from ._drift import render
+
+        return render(self.report, self.fmt)
+
+
+# --------------------------------------------------------------------------------------------
+# Recording in a subprocess
+# --------------------------------------------------------------------------------------------
+
+
+# The recording subprocess: pytest plus one small plugin that, before each test runs (after
+# its fixtures), puts back the upstream overrides, tokens and rate-limit bound named in
+# $CASSETTE_CONTRACTS_RECORDING_ENV. A project conftest that clears them for offline replays
+# would otherwise send the recording to the real host. Nothing of cassette_contracts is
+# imported before pytest starts (its plugin must be imported by pytest, for assertion rewriting).
+_RUNNER = f"""\
+import os, sys, pytest
+_names = os.environ.get({KEEP_ENV!r}, "").split(",")
+_values = {{n: os.environ[n] for n in _names if n in os.environ}}
+class KeepRecordingEnvironment:
+    @pytest.hookimpl(trylast=True)
+    def pytest_runtest_setup(self, item):
+        os.environ.update(_values)
+sys.exit(pytest.main(sys.argv[1:], plugins=[KeepRecordingEnvironment()]))
+"""
+
+
+@dataclass
+class _Run:
+    returncode: int
+    log: Path
+
+    def text(self) -> str:
+        try:
+            return self.log.read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            return ""
+
+
+def _pytest(
+    root: Path, args: Sequence[str], env: Mapping[str, str], log: Path, *, recording: bool
+) -> _Run:
+    command = [sys.executable]
+    command += ["-c", _RUNNER] if recording else ["-m", "pytest"]
+    with log.open("wb") as out:
+        proc = subprocess.run(
+            [*command, *args],
+            cwd=root,
+            env=dict(env),
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            check=False,
+        )
+    return _Run(proc.returncode, log)
+
+
+def _signal_name(returncode: int) -> str:
+    try:
+        return f"{signal.Signals(-returncode).name} ({-returncode})"
+    except ValueError:
+        return f"signal {-returncode}"
+
+
+def upstream_failure(log_text: str) -> str | None:
+    """The first line of a pytest log that says an upstream failed, cleaned to one line."""
+    for line in log_text.splitlines():
+        text = line.strip()
+        if text.startswith("E "):
+            text = text[1:].strip()
+        match = _UPSTREAM_ERROR.search(text)
+        if match and (line.lstrip().startswith("E ") or text.startswith("FAILED")):
+            return f"{match.group(1)}: {match.group(2).strip()}"
+    return None
+
+
+def pytest_summary(log_text: str) -> str:
+    """pytest's closing summary line (``2 failed, 3 passed in 1.2s``), or the last line."""
+    lines = [line.strip() for line in log_text.splitlines() if line.strip()]
+    for line in reversed(lines):
+        match = _SUMMARY.match(line)
+        if match:
+            return match.group(1)
+    return lines[-1] if lines else "no output"
+
+
+def _first_failure(log_text: str) -> str | None:
+    for line in log_text.splitlines():
+        match = _FAILED_LINE.match(line.strip())
+        if match:
+            return f"{match.group(1)} {match.group(2)}"
+    return None
+
+
+def _fingerprint(folder: Path) -> dict[Path, bytes]:
+    """Content of every file under ``folder`` (small: cassettes), to prove it untouched."""
+    if not folder.is_dir():
+        return {}
+    return {p: p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def _restore(folder: Path, before: Mapping[Path, bytes]) -> list[Path]:
+    """Put ``folder`` back as ``before`` recorded it; the paths that had changed."""
+    from ._record import atomic_write_bytes
+
+    changed = []
+    now = _fingerprint(folder)
+    for path, data in before.items():
+        if now.get(path) != data:
+            atomic_write_bytes(path, data)
+            changed.append(path)
+    for path in now.keys() - before.keys():
+        path.unlink()
+        changed.append(path)
+    return changed
+
+
+@dataclass
+class _Recording:
+    staging: Path
+    fresh: Path  # staging/cassettes
+    recorded: list[Path]  # relative paths of the fresh cassettes
+    reason: str | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+def _upstreams(settings: Settings) -> dict[str, str]:
+    configured = dict(getattr(settings, "upstreams", None) or {})
+    return configured or dict(DEFAULT_UPSTREAMS)
+
+
+def _record(
+    settings: Settings,
+    kind: str,
+    *,
+    only: str | None,
+    staging_root: Path | None,
+    pytest_args: Sequence[str],
+    env: Mapping[str, str] | None,
+    client_tests: Path | None,
+) -> _Recording:
+    root = settings.root
+    tests = client_tests or root / CLIENT_TESTS
+    if not tests.exists():
+        raise UsageError(f"no client tests at {tests}: rerecord runs them to record cassettes")
+    staging = new_staging_dir(staging_root or root / STAGING, kind)
+    fresh = staging / "cassettes"
+    fresh.mkdir()
+    base_env = dict(os.environ if env is None else env)
+    record_env = dict(base_env)
+    record_env.setdefault(RATE_LIMIT_WAIT_ENV, RATE_LIMIT_WAIT)
+    upstreams = _upstreams(settings)
+    keep = [n for n in record_env if n in upstreams or _is_secret_variable(n)]
+    keep.append(RATE_LIMIT_WAIT_ENV)
+    record_env[KEEP_ENV] = ",".join(sorted(set(keep)))
+    selection = ["-m", "vcr", *(["-k", only] if only else [])]
+    common = ["-p", "no:cacheprovider", "-q", "--no-contract-coverage", "--tb=short"]
+    committed = settings.cassettes
+    before = _fingerprint(committed)
+
+    def guard(step: str) -> None:
+        changed = _restore(committed, before)
+        if changed:
+            raise CassetteContractsError(
+                f"the client tests wrote into {committed} while {step} (restored "
+                f"{len(changed)} file(s)); their vcr_cassette_dir must follow "
+                "--contract-cassettes (fixture contract_cassettes_dir)"
+            )
+
+    run = _pytest(
+        root,
+        [
+            str(tests),
+            "--record-mode=once",
+            "--contract-cassettes",
+            str(fresh),
+            *selection,
+            *common,
+            *pytest_args,
+        ],
+        record_env,
+        staging / "pytest.log",
+        recording=True,
+    )
+    guard("recording")
+    recorded = sorted(p.relative_to(fresh) for p in fresh.rglob("*.yaml"))
+    result = _Recording(staging, fresh, recorded)
+    text = run.text()
+    if run.returncode < 0:
+        result.reason = f"the recording pytest was killed by {_signal_name(run.returncode)}"
+        return result
+    failure = upstream_failure(text) if run.returncode != 0 else None
+    if failure is not None:
+        result.reason = f"recording failed: {failure} (log: {run.log})"
+        return result
+    if run.returncode not in (0, 1):  # 2 interrupted, 3 internal error, 4 usage, 5 no tests
+        result.reason = f"pytest could not record: {pytest_summary(text)} (log: {run.log})"
+        return result
+    if not recorded:
+        result.reason = f"no client test recorded a cassette ({pytest_summary(text)})"
+        if only:
+            result.reason += f"; does --only {only!r} select tests that use a cassette?"
+        return result
+    if run.returncode != 0:
+        result.notes.append(
+            f"while recording: {pytest_summary(text)} (tests that only hold on replay); "
+            "the replay of the fresh cassettes judges"
+        )
+    for rel in recorded:
+        stamp_provenance(fresh / rel, upstreams=upstreams)
+    return result
+
+
+def _is_secret_variable(name: str) -> bool:
+    from ._scrub import Scrubber
+
+    return bool(Scrubber.from_environ({name: "x" * 16}).secrets)
+
+
+def _replay(
+    settings: Settings,
+    recording: _Recording,
+    *,
+    only: str | None,
+    pytest_args: Sequence[str],
+    env: Mapping[str, str] | None,
+    client_tests: Path | None,
+) -> str | None:
+    """Replay the client tests on committed + fresh cassettes; why they fail, or None."""
+    overlay = recording.staging / "replay"
+    if settings.cassettes.is_dir():
+        shutil.copytree(settings.cassettes, overlay)
+    for rel in recording.recorded:
+        (overlay / rel).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(recording.fresh / rel, overlay / rel)
+    replay_env = {
+        k: v
+        for k, v in (os.environ if env is None else env).items()
+        if k not in _upstreams(settings) and k != RATE_LIMIT_WAIT_ENV
+    }
+    tests = client_tests or settings.root / CLIENT_TESTS
+    before = _fingerprint(settings.cassettes)
+    run = _pytest(
+        settings.root,
+        [
+            str(tests),
+            "--record-mode=none",
+            "--contract-cassettes",
+            str(overlay),
+            "-m",
+            "vcr",
+            *(["-k", only] if only else []),
+            "-p",
+            "no:cacheprovider",
+            "-q",
+            "--no-contract-coverage",
+            "--tb=short",
+            *pytest_args,
+        ],
+        replay_env,
+        recording.staging / "replay.log",
+        recording=False,
+    )
+    if _restore(settings.cassettes, before):
+        return f"the client tests wrote into {settings.cassettes} while replaying (restored)"
+    if run.returncode < 0:
+        return f"the replay pytest was killed by {_signal_name(run.returncode)}"
+    if run.returncode != 0:
+        text = run.text()
+        first = _first_failure(text)
+        where = f"; first: {first}" if first else ""
+        return (
+            f"the client tests fail on the fresh cassettes: {pytest_summary(text)}{where} "
+            f"(log: {run.log})"
+        )
+    return None
+
+
+# --------------------------------------------------------------------------------------------
+# Drift between two sets of cassettes
+# --------------------------------------------------------------------------------------------
+
+
+def _load_interactions(paths: Iterable[Path]) -> list[Interaction]:
+    from ._cassette import load_cassette
+
+    found: list[Interaction] = []
+    for path in paths:
+        found += load_cassette(path).interactions
+    return found
+
+
+def _pins(registry: SchemaRegistry, schema: str) -> dict[str, Any]:
+    from ._pinned import pinned_fields
+
+    if registry.error(schema) is not None:
+        return {}
+    return dict(
+        pinned_fields(registry.schema(schema), registry.referencing, base_uri=registry.uri(schema))
+    )
+
+
+def compare(
+    baseline: Sequence[Interaction],
+    fresh: Sequence[Interaction],
+    contract_map: ContractMap,
+    registry: SchemaRegistry,
+) -> tuple[DriftReport, list[str]]:
+    """Drift from ``baseline`` to ``fresh``: interactions paired by contract, grouped per
+    endpoint (method + URL template). A contract seen on one side only (the endpoint answered
+    with another status) is a breaking status change; an endpoint recorded on one side only is
+    noted, not compared."""
+    from ._drift import BREAKING, Change, ChangeKind, DriftReport, diff_endpoint
+
+    def group(interactions: Sequence[Interaction]) -> dict[str, dict[str, list[Interaction]]]:
+        out: dict[str, dict[str, list[Interaction]]] = {}
+        for interaction in interactions:
+            contract = contract_map.match(interaction)
+            out.setdefault(contract.request, {}).setdefault(contract.name, []).append(interaction)
+        return out
+
+    by_name = {c.name: c for c in contract_map.contracts}
+    base_groups, fresh_groups = group(baseline), group(fresh)
+    changes: list[Change] = []
+    compared: list[str] = []
+    notes: list[str] = []
+    for endpoint in sorted(base_groups.keys() | fresh_groups.keys()):
+        base, new = base_groups.get(endpoint, {}), fresh_groups.get(endpoint, {})
+        if not base or not new:
+            side = "baseline" if not base else "fresh recording"
+            notes.append(f"{endpoint}: not in the {side}, nothing to compare")
+            continue
+        for name in sorted(base.keys() & new.keys()):
+            compared.append(name)
+            changes += diff_endpoint(
+                name, _pins(registry, by_name[name].schema), base[name], new[name]
+            )
+        lost, gained = sorted(base.keys() - new.keys()), sorted(new.keys() - base.keys())
+        if lost or gained:
+            before = sorted({i.status for name in lost for i in base[name]})
+            after = sorted({i.status for name in gained for i in new[name]})
+            label = lost[0] if lost else gained[0]
+            compared.append(label)
+            changes.append(
+                Change(
+                    contract=label,
+                    kind=ChangeKind.STATUS_CHANGED,
+                    path="status",
+                    severity=BREAKING,
+                    reason=(
+                        f"{endpoint} now answers under another contract "
+                        f"({', '.join(lost) or '-'} -> {', '.join(gained) or '-'}): clients "
+                        "branch on the status code"
+                    ),
+                    before=", ".join(map(str, before)) or "absent",
+                    after=", ".join(map(str, after)) or "absent",
+                )
+            )
+    return DriftReport.from_changes(changes, dict.fromkeys(compared)), notes
+
+
+def _select(folder: Path, only: str | None) -> dict[Path, Path]:
+    """Relative path -> file of the cassettes under ``folder`` matching ``only``."""
+    from ._cassette import iter_cassette_paths
+
+    found = {}
+    for path in iter_cassette_paths([folder]):
+        rel = path.relative_to(folder)
+        text = rel.as_posix()
+        if only and not (only in text or fnmatch.fnmatch(text, only)):
+            continue
+        found[rel] = path
+    return found
+
+
+def compare_folders(
+    settings: Settings,
+    baseline: Path,
+    fresh: Path,
+    *,
+    only: str | None = None,
+    relative: Iterable[Path] | None = None,
+) -> tuple[DriftReport, list[str]]:
+    """Drift between two cassette folders (every cassette of each, or only ``relative``)."""
+    from ._contracts import ContractMap
+    from ._schemas import SchemaRegistry
+
+    for role, folder in (("baseline", baseline), ("fresh", fresh)):
+        if not folder.is_dir():
+            raise UsageError(f"--{role} {folder}: no such folder of cassettes")
+    if relative is None:
+        base_files = list(_select(baseline, only).values())
+        fresh_files = list(_select(fresh, only).values())
+    else:
+        rels = list(relative)
+        base_files = [baseline / r for r in rels if (baseline / r).is_file()]
+        fresh_files = [fresh / r for r in rels]
+    if not fresh_files:
+        raise UsageError(
+            f"no cassettes to compare under {fresh}" + (f" matching {only!r}" if only else "")
+        )
+    contract_map = ContractMap.load(settings.contracts)
+    registry = SchemaRegistry.load(settings.schemas)
+    return compare(
+        _load_interactions(base_files), _load_interactions(fresh_files), contract_map, registry
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# The commands
+# --------------------------------------------------------------------------------------------
+
+
+def rerecord(
+    settings: Settings,
+    *,
+    only: str | None = None,
+    accept_breaking: bool = False,
+    staging_root: Path | None = None,
+    pytest_args: Sequence[str] = (),
+    env: Mapping[str, str] | None = None,
+    client_tests: Path | None = None,
+) -> RerecordOutcome:
+    """Record fresh cassettes into staging, check them, and promote them when they hold.
+
+    ``env`` is the environment of the recording (default: ``os.environ``): base-URL overrides
+    and tokens come from it. Never raises for a failed recording: the outcome's ``reason``
+    says what happened. UsageError / InputError for bad settings or unreadable inputs.
+    """
+    from ._check import check
+    from ._contracts import ContractMap
+    from ._drift import render_markdown
+    from ._record import atomic_write_bytes
+    from ._schemas import SchemaRegistry
+    from ._scrub import Scrubber, scan
+
+    contract_map = ContractMap.load(settings.contracts)
+    registry = SchemaRegistry.load(settings.schemas)
+    recording = _record(
+        settings,
+        "rerecord",
+        only=only,
+        staging_root=staging_root,
+        pytest_args=pytest_args,
+        env=env,
+        client_tests=client_tests,
+    )
+    outcome = RerecordOutcome(
+        staging=recording.staging, recorded=recording.recorded, notes=recording.notes
+    )
+    if recording.reason is not None:
+        outcome.reason = recording.reason
+        return outcome
+
+    secrets = Scrubber.from_environ(os.environ if env is None else env).secrets
+    outcome.findings = scan([recording.staging], secrets=secrets) + _scan_logs(
+        recording.staging, secrets
+    )
+    if outcome.findings:
+        first = outcome.findings[0]
+        outcome.reason = (
+            f"{len(outcome.findings)} secret-looking value(s) in staging; first: {first}"
+        )
+        return outcome
+
+    result = check(
+        [recording.fresh / rel for rel in recording.recorded],
+        contract_map,
+        registry,
+        cache_dir=None,
+        strict=settings.strict,
+        jobs=1,
+    )
+    outcome.check = result
+    report, notes = compare_folders(
+        settings, settings.cassettes, recording.fresh, relative=recording.recorded
+    )
+    outcome.report = report
+    outcome.notes += notes
+    atomic_write_bytes(recording.staging / "drift.md", render_markdown(report).encode("utf-8"))
+    if not result.ok:
+        problem = result.errors[0] if result.errors else result.violations[0].one_line()
+        outcome.reason = (
+            f"{len(result.violations)} contract violation(s), {len(result.errors)} error(s) in "
+            f"the fresh cassettes; first: {problem}"
+        )
+        return outcome
+
+    failure = _replay(
+        settings,
+        recording,
+        only=only,
+        pytest_args=pytest_args,
+        env=env,
+        client_tests=client_tests,
+    )
+    if failure is not None:
+        outcome.reason = failure
+        return outcome
+    if report.breaking and not accept_breaking:
+        first_change = report.breaking_changes[0]
+        outcome.reason = (
+            f"breaking drift: {report.summary()}; first: {first_change.contract} "
+            f"{first_change.one_line()} (read {recording.staging / 'drift.md'}, then "
+            "--accept-breaking to promote anyway)"
+        )
+        return outcome
+    outcome.promoted = promote(recording.fresh, settings.cassettes, recording.recorded)
+    return outcome
+
+
+def _scan_logs(staging: Path, secrets: Sequence[str]) -> list[Finding]:
+    """Literal secrets in the text files of the staging folder (logs, reports)."""
+    from ._scrub import Finding
+
+    found = []
+    for path in sorted(staging.glob("*.log")) + sorted(staging.glob("*.md")):
+        for number, line in enumerate(
+            path.read_text(encoding="utf-8", errors="replace").splitlines(), 1
+        ):
+            for secret in secrets:
+                if secret in line:
+                    found.append(Finding(path, number, "text", "known-secret", f"{secret[:4]}***"))
+    return found
+
+
+def drift(
+    settings: Settings,
+    *,
+    baseline: Path | None = None,
+    fresh: Path | None = None,
+    fmt: str = "text",
+    only: str | None = None,
+    staging_root: Path | None = None,
+    pytest_args: Sequence[str] = (),
+    env: Mapping[str, str] | None = None,
+    client_tests: Path | None = None,
+) -> DriftOutcome:
+    """What changed upstream: ``baseline`` vs ``fresh`` folders offline, or, without them, a
+    fresh recording (into ``.staging/drift-...``, never promoted) vs the committed cassettes.
+
+    RecordingFailed (exit 1) when the fresh recording cannot be made.
+    """
+    from ._drift import RENDERERS
+
+    if fmt not in RENDERERS:
+        raise UsageError(f"unknown drift format {fmt!r}; choose one of: {', '.join(RENDERERS)}")
+    if (baseline is None) != (fresh is None):
+        raise UsageError("give both --baseline DIR and --fresh DIR, or neither (record fresh)")
+    if baseline is not None and fresh is not None:
+        report, notes = compare_folders(settings, baseline, fresh, only=only)
+        return DriftOutcome(report, fmt, notes=notes)
+    recording = _record(
+        settings,
+        "drift",
+        only=only,
+        staging_root=staging_root,
+        pytest_args=pytest_args,
+        env=env,
+        client_tests=client_tests,
+    )
+    if recording.reason is not None:
+        raise RecordingFailed(f"{recording.reason} (staging folder: {recording.staging})")
+    report, notes = compare_folders(
+        settings, settings.cassettes, recording.fresh, relative=recording.recorded
+    )
+    return DriftOutcome(report, fmt, staging=recording.staging, notes=recording.notes + notes)
