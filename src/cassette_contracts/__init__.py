@@ -1,1 +1,93 @@
-"""cassette-contracts: contract tests on recorded HTTP fixtures."""
+"""cassette-contracts: contract tests on recorded HTTP fixtures.
+
+Everything public is importable from here. Names are imported on first use, so that loading
+the pytest plugin costs nothing until a test needs the harness (jsonschema alone takes a
+second to import).
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ._cassette import Cassette, Interaction, iter_cassette_paths, load_cassette
+    from ._check import CheckResult, EndpointRow, check, validate_interaction
+    from ._config import Settings, load_settings
+    from ._contracts import Contract, ContractMap
+    from ._report import render
+    from ._schemas import SchemaRegistry
+    from .errors import (
+        CassetteContractsError,
+        CassetteError,
+        ContractMapError,
+        InputError,
+        NoContractError,
+        SchemaError,
+        UsageError,
+        Violation,
+    )
+
+_SOURCES = {
+    "Cassette": "_cassette",
+    "CassetteContractsError": "errors",
+    "CassetteError": "errors",
+    "CheckResult": "_check",
+    "Contract": "_contracts",
+    "ContractMap": "_contracts",
+    "ContractMapError": "errors",
+    "EndpointRow": "_check",
+    "InputError": "errors",
+    "Interaction": "_cassette",
+    "NoContractError": "errors",
+    "SchemaError": "errors",
+    "SchemaRegistry": "_schemas",
+    "Settings": "_config",
+    "UsageError": "errors",
+    "Violation": "errors",
+    "check": "_check",
+    "iter_cassette_paths": "_cassette",
+    "load_cassette": "_cassette",
+    "load_settings": "_config",
+    "render": "_report",
+    "validate_interaction": "_check",
+}
+
+__all__ = [
+    "Cassette",
+    "CassetteContractsError",
+    "CassetteError",
+    "CheckResult",
+    "Contract",
+    "ContractMap",
+    "ContractMapError",
+    "EndpointRow",
+    "InputError",
+    "Interaction",
+    "NoContractError",
+    "SchemaError",
+    "SchemaRegistry",
+    "Settings",
+    "UsageError",
+    "Violation",
+    "check",
+    "iter_cassette_paths",
+    "load_cassette",
+    "load_settings",
+    "render",
+    "validate_interaction",
+]
+
+
+def __getattr__(name: str) -> Any:
+    try:
+        module = _SOURCES[name]
+    except KeyError:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}") from None
+    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *__all__])

@@ -1,5 +1,294 @@
-"""Command line entry point."""
+"""Command line: ``cassette-contracts SUBCOMMAND ...``.
+
+Exit codes: 0 every contract holds; 1 a contract is broken; 2 usage or input error (one line
+per error on stderr, or in the report, never a traceback).
+
+Adding a subcommand: write ``add_arguments(parser)`` and ``handler(args, stdout, stderr) ->
+int``, and register them with ``@subcommand("name", "help", add_arguments)`` on the handler.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import dataclasses
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import NoReturn, TextIO
+
+from .errors import CassetteContractsError, UsageError
+
+__all__ = ["SUBCOMMANDS", "Subcommand", "main", "run", "subcommand"]
+
+PROG = "cassette-contracts"
+
+Handler = Callable[[argparse.Namespace, TextIO, TextIO], int]
+
+
+@dataclass(frozen=True)
+class Subcommand:
+    """One subcommand: its help line, how it adds its options, and what runs it."""
+
+    help: str
+    add_arguments: Callable[[argparse.ArgumentParser], None]
+    handler: Handler
+
+
+SUBCOMMANDS: dict[str, Subcommand] = {}
+
+
+def subcommand(
+    name: str, help: str, add_arguments: Callable[[argparse.ArgumentParser], None]
+) -> Callable[[Handler], Handler]:
+    """Register the decorated handler as subcommand ``name``."""
+
+    def register(handler: Handler) -> Handler:
+        if name in SUBCOMMANDS:
+            raise ValueError(f"subcommand {name!r} is registered twice")
+        SUBCOMMANDS[name] = Subcommand(help, add_arguments, handler)
+        return handler
+
+    return register
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that raises UsageError instead of printing usage and exiting."""
+
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(f"{message} (see '{self.prog} --help')")
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("cassette-contracts")
+    except PackageNotFoundError:  # pragma: no cover - running from a source tree
+        return "unknown"
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The parser with every registered subcommand."""
+    parser = _Parser(
+        prog=PROG,
+        description="Contract tests on recorded HTTP fixtures: vcrpy cassettes checked "
+        "against JSON Schemas.",
+        epilog="Exit codes: 0 all contracts hold, 1 a contract is broken, 2 usage or input error.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for name, command in SUBCOMMANDS.items():
+        sub = commands.add_parser(name, help=command.help, description=command.help)
+        command.add_arguments(sub)
+        sub.set_defaults(handler=command.handler)
+    return parser
+
+
+def main(
+    argv: Sequence[str] | None = None,
+    stdout: TextIO | None = None,
+    stderr: TextIO | None = None,
+) -> int:
+    """Run the command line ``argv`` (default: ``sys.argv[1:]``); returns the exit code."""
+    stdout = stdout if stdout is not None else sys.stdout
+    stderr = stderr if stderr is not None else sys.stderr
+    try:
+        with contextlib.redirect_stdout(stdout):  # where --help / --version print
+            args = build_parser().parse_args(argv)
+        code: int = args.handler(args, stdout, stderr)
+    except SystemExit as exc:  # --help, --version
+        return exc.code if isinstance(exc.code, int) else 0
+    except CassetteContractsError as exc:
+        print(f"{PROG}: error: {exc}", file=stderr)
+        return exc.exit_code
+    return code
 
 
 def run() -> None:
-    raise SystemExit(0)
+    """Console script entry point."""
+    sys.exit(main())
+
+
+# --- check ------------------------------------------------------------------------------
+
+
+def _check_arguments(parser: argparse.ArgumentParser) -> None:
+    from ._report import FORMATS
+
+    parser.add_argument(
+        "paths",
+        nargs="*",
+        metavar="PATH",
+        help="cassette files or folders to check (default: the cassettes folder)",
+    )
+    parser.add_argument("--cassettes", metavar="DIR", help="the cassettes folder")
+    parser.add_argument(
+        "--schemas", metavar="DIR", help="the schemas folder, holding contracts.toml"
+    )
+    parser.add_argument(
+        "--format", choices=FORMATS, default="text", help="report format (default: text)"
+    )
+    parser.add_argument("--cache-dir", metavar="DIR", help="where results are cached")
+    parser.add_argument(
+        "--no-cache", action="store_true", help="check everything afresh, write no cache"
+    )
+    parser.add_argument(
+        "--strict",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="an interaction without a contract is an error (--no-strict: a warning)",
+    )
+    parser.add_argument(
+        "-j",
+        "--jobs",
+        type=int,
+        metavar="N",
+        help="worker processes (default: one per CPU when there is enough to check)",
+    )
+
+
+@subcommand("check", "Check recorded interactions against their contracts.", _check_arguments)
+def _check(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
+    from ._cassette import iter_cassette_paths
+    from ._check import check
+    from ._config import load_settings
+    from ._contracts import ContractMap
+    from ._report import render
+    from ._schemas import SchemaRegistry
+
+    if args.jobs is not None and args.jobs < 1:
+        raise UsageError(f"--jobs must be at least 1, got {args.jobs}")
+    settings = load_settings(
+        cassettes=args.cassettes,
+        schemas=args.schemas,
+        strict=args.strict,
+        cache_dir=args.cache_dir,
+    )
+    if args.no_cache:
+        settings = dataclasses.replace(settings, cache_dir=None)
+    paths = iter_cassette_paths(args.paths or [settings.cassettes])
+    contract_map = ContractMap.load(settings.contracts)
+    registry = SchemaRegistry.load(settings.schemas)
+    result = check(
+        paths,
+        contract_map,
+        registry,
+        cache_dir=settings.cache_dir,
+        strict=settings.strict,
+        jobs=args.jobs,
+    )
+    stdout.write(render(result, args.format))
+    return result.exit_code
+
+
+# --- rerecord, drift, scan (logic in _rerecord.py / _scrub.py) ---------------------------
+
+
+def _recording_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--only", metavar="PATTERN", help="record only the client tests pytest -k PATTERN selects"
+    )
+    parser.add_argument("--cassettes", metavar="DIR", help="the committed cassettes folder")
+    parser.add_argument(
+        "--schemas", metavar="DIR", help="the schemas folder, holding contracts.toml"
+    )
+
+
+def _rerecord_arguments(parser: argparse.ArgumentParser) -> None:
+    _recording_arguments(parser)
+    parser.add_argument(
+        "--accept-breaking",
+        action="store_true",
+        help="promote even with breaking drift (after reading the drift report)",
+    )
+
+
+@subcommand(
+    "rerecord",
+    "Re-record the cassettes from the live upstreams into staging; promote them only when "
+    "the contracts hold and nothing breaks.",
+    _rerecord_arguments,
+)
+def _rerecord(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
+    from ._config import load_settings
+    from ._rerecord import rerecord
+
+    settings = load_settings(cassettes=args.cassettes, schemas=args.schemas)
+    outcome = rerecord(settings, only=args.only, accept_breaking=args.accept_breaking)
+    (stderr if outcome.exit_code else stdout).write(outcome.summary())
+    return outcome.exit_code
+
+
+def _drift_arguments(parser: argparse.ArgumentParser) -> None:
+    from ._drift import RENDERERS
+
+    _recording_arguments(parser)
+    parser.add_argument("--baseline", metavar="DIR", help="compare this cassette folder ...")
+    parser.add_argument("--fresh", metavar="DIR", help="... with this one, offline")
+    parser.add_argument(
+        "--format", choices=list(RENDERERS), default="text", help="report format (default: text)"
+    )
+    parser.add_argument("--output", metavar="FILE", help="write the report here, not to stdout")
+
+
+@subcommand(
+    "drift",
+    "Report what changed upstream, per endpoint: a fresh recording (never promoted) against "
+    "the committed cassettes, or --baseline DIR against --fresh DIR.",
+    _drift_arguments,
+)
+def _drift(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
+    from pathlib import Path
+
+    from ._config import load_settings
+    from ._rerecord import drift
+
+    outcome = drift(
+        load_settings(cassettes=args.cassettes, schemas=args.schemas),
+        baseline=Path(args.baseline) if args.baseline else None,
+        fresh=Path(args.fresh) if args.fresh else None,
+        fmt=args.format,
+        only=args.only,
+    )
+    text = outcome.render()
+    if args.output:
+        from ._record import atomic_write_bytes
+
+        atomic_write_bytes(Path(args.output), text.encode("utf-8"))
+        stderr.write(f"drift: {outcome.report.summary()}; report written to {args.output}\n")
+    else:
+        stdout.write(text)
+    for note in outcome.notes:
+        stderr.write(f"note: {note}\n")
+    return outcome.exit_code
+
+
+def _scan_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "paths",
+        nargs="*",
+        metavar="PATH",
+        help="cassette files or folders to scan (default: the cassettes folder)",
+    )
+
+
+@subcommand(
+    "scan",
+    "Fail when a cassette holds a secret-looking value (token, bearer value, random key).",
+    _scan_arguments,
+)
+def _scan(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
+    import os
+
+    from ._config import load_settings
+    from ._scrub import Scrubber, scan
+
+    paths = args.paths or [load_settings().cassettes]
+    findings = scan(paths, secrets=Scrubber.from_environ(os.environ).secrets)
+    for finding in findings:
+        stdout.write(f"{finding}\n")
+    if findings:
+        stderr.write(f"scan: {len(findings)} secret-looking value(s) found\n")
+        return 1
+    return 0

@@ -1,22 +1,120 @@
 """The pytest plugin (entry point ``pytest11``): thin glue between pytest-recording and the
 contract checker. Heavy imports happen inside hooks, so installing it costs tests nothing.
 
-- Cassettes keep their vcrpy 9.4 ``metadata`` (provenance) when pytest-recording loads them:
-  pytest-recording 0.14's ``CombinedPersister`` expects ``(requests, responses)`` and fails with
-  "too many values to unpack" on a cassette that has metadata.
+What it does, per test that replays a cassette (``@pytest.mark.vcr``, record mode ``none``):
+
+- every response the test played back is validated against its contract; a violation fails
+  the test with the cassette file, interaction, request, JSON path, what the schema wanted,
+  what the payload had, and the schema file;
+- payloads returned by ``requests.Response.json()`` are tracked, so the run can report which
+  fields the code read against the fields the schemas pin (contract coverage);
+- a request missing from the cassette fails with vcrpy's explanation plus how to record it.
+
+While recording (any other record mode) it scrubs secrets before vcrpy writes anything and,
+when an upstream's base URL is overridden (``GITHUB_API_URL=http://127.0.0.1:...``), stores the
+real host in the cassette so replays match.
+
+It also keeps vcrpy 9.4 cassette ``metadata`` (provenance) when pytest-recording loads a
+cassette: pytest-recording 0.14's ``CombinedPersister`` fails on such cassettes with "too many
+values to unpack".
+
+Settings, in one order: command line > ``[tool.cassette_contracts]`` in pyproject.toml >
+built-in defaults.
 """
 
 from __future__ import annotations
 
+from collections.abc import Generator
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import pytest
+
 if TYPE_CHECKING:
-    import pytest
+    from ._session import PluginState
+
+_STATE = pytest.StashKey["PluginState"]()
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("cassette-contracts", "contract checks on replayed cassettes")
+    group.addoption(
+        "--contract-cassettes",
+        metavar="DIR",
+        default=None,
+        help="cassette folder (default: [tool.cassette_contracts] cassettes, else 'cassettes')",
+    )
+    group.addoption(
+        "--contract-schemas",
+        metavar="DIR",
+        default=None,
+        help="schema folder with contracts.toml (default: [tool.cassette_contracts] schemas)",
+    )
+    group.addoption(
+        "--no-contracts",
+        action="store_true",
+        default=False,
+        help="do not validate replayed responses against their contracts",
+    )
+    group.addoption(
+        "--no-contract-coverage",
+        action="store_true",
+        default=False,
+        help="do not track which payload fields the code reads",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    from ._session import PluginState
+
+    config.stash[_STATE] = PluginState.from_pytest(config)
+
+
+def _state(config: pytest.Config) -> PluginState:
+    return config.stash[_STATE]
+
+
+@pytest.fixture(scope="session")
+def contract_cassettes_dir(pytestconfig: pytest.Config) -> Path:
+    """The cassette folder, as configured (``--contract-cassettes`` > pyproject > default)."""
+    return _state(pytestconfig).settings.cassettes
 
 
 def pytest_recording_configure(config: pytest.Config, vcr: Any) -> None:
-    """Swap pytest-recording's persister for one that understands cassette metadata."""
+    """Keep cassette metadata; while recording, scrub secrets and store real hosts."""
     from ._persister import MetadataAwarePersister
 
     extra_paths = list(getattr(vcr.persister, "extra_paths", []))
     vcr.register_persister(MetadataAwarePersister(extra_paths))
+    _state(config).configure_recording(vcr)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Generator[None, Any, Any]:
+    """Run the test with payload tracking; then hold its replayed responses to their contracts."""
+    state = _state(item.config)
+    cassette = getattr(item, "funcargs", {}).get("vcr")
+    if cassette is None or not state.replaying(cassette):
+        return (yield)
+    with state.tracking():
+        try:
+            result = yield
+        except Exception as exc:
+            state.explain_missing_request(exc)
+            raise
+    problems = state.check_played(cassette)
+    if problems:
+        pytest.fail(problems, pytrace=False)
+    return result
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Save this process's reads; the controller (or a serial run) judges the coverage."""
+    state = _state(session.config)
+    if state.finish(session.config) and session.exitstatus == pytest.ExitCode.OK:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
+    for line in _state(config).summary_lines():
+        terminalreporter.write_line(line)

@@ -1,0 +1,568 @@
+"""Check recorded interactions against their contracts, with a result cache.
+
+The cache (``.cassette-contracts/`` by default, safe to delete) remembers, per cassette
+content, what the check found; an entry is used only when the cassette bytes, every schema
+file plus contracts.toml, and the harness itself are unchanged. A corrupt or missing cache
+is rebuilt without a word.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import multiprocessing as mp
+import os
+import tempfile
+import threading
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from functools import cache
+from os import PathLike
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+from jsonschema.exceptions import ValidationError, best_match  # type: ignore[import-untyped]
+
+from ._cassette import Interaction, header, parse_cassette
+from ._contracts import Contract, ContractMap
+from ._schemas import SchemaRegistry
+from .errors import (
+    CassetteError,
+    ContractMapError,
+    InputError,
+    NoContractError,
+    Violation,
+    display_path,
+    short_json,
+)
+
+__all__ = ["CheckResult", "EndpointRow", "check", "validate_interaction"]
+
+CACHE_FILE = "check-results.json"
+_CACHE_FORMAT = 1
+_MESSAGE_LIMIT = 200
+
+
+@dataclass(frozen=True)
+class EndpointRow:
+    """Summary of one contract: how many interactions it covered and how they fared.
+
+    ``result`` is ``"ok"``, ``"broken"`` (some violation), ``"error"`` (its schema cannot be
+    used, or an interaction could not be checked, e.g. a body that is not JSON) or
+    ``"unused"`` (no recorded interaction matched it).
+    """
+
+    contract: str
+    request: str
+    interactions: int
+    schema: str
+    result: str
+    violations: int
+    errors: int = 0
+
+
+@dataclass
+class CheckResult:
+    """What ``check`` found. ``exit_code`` is 2 on input errors, 1 on violations, else 0."""
+
+    rows: list[EndpointRow]
+    violations: list[Violation]
+    errors: list[InputError]
+    warnings: list[InputError] = field(default_factory=list)
+    files: int = 0
+    interactions: int = 0
+    cached_files: int = 0
+
+    @property
+    def exit_code(self) -> int:
+        if self.errors:
+            return 2
+        return 1 if self.violations else 0
+
+    @property
+    def ok(self) -> bool:
+        return self.exit_code == 0
+
+
+def validate_interaction(
+    interaction: Interaction,
+    contract_map: ContractMap,
+    registry: SchemaRegistry,
+    contract: Contract | None = None,
+) -> list[Violation]:
+    """The violations of one interaction (an empty list when its contract holds).
+
+    Raises InputError (a subclass) when no single contract matches, a schema is unusable
+    or a body is not JSON. Works as well on an ``Interaction.from_vcr(...)`` built in memory.
+    """
+    if contract is None:
+        contract = contract_map.match(interaction)
+    found = _body_violations(
+        interaction,
+        contract,
+        "response body",
+        contract.schema,
+        registry,
+        interaction.json,
+    )
+    if contract.request_schema is not None:
+        found += _body_violations(
+            interaction,
+            contract,
+            "request body",
+            contract.request_schema,
+            registry,
+            interaction.request_json,
+        )
+    found += _query_violations(interaction, contract)
+    found += _auth_violations(interaction, contract)
+    return found
+
+
+def _violation(interaction: Interaction, contract: Contract, **fields: Any) -> Violation:
+    return Violation(
+        cassette=display_path(interaction.cassette),
+        line=interaction.line,
+        interaction=interaction.index,
+        method=interaction.method,
+        url=interaction.uri,
+        contract=contract.name,
+        **fields,
+    )
+
+
+def _body_violations(
+    interaction: Interaction,
+    contract: Contract,
+    part: str,
+    schema: str,
+    registry: SchemaRegistry,
+    decode: Any,
+) -> list[Violation]:
+    validator = registry.validator(schema)
+    payload = decode()
+    quick = registry.quick_check(schema)
+    if quick is not None and quick(payload):
+        return []
+    errors = list(validator.iter_errors(payload))
+    if not errors:
+        return []
+    # One violation per schema location: the other items of a list broken the same way are
+    # counted in `similar` instead of repeated.
+    groups: dict[tuple[str, tuple[Any, ...]], list[ValidationError]] = {}
+    for error in errors:
+        worst = best_match([error]) or error
+        key = (str(worst.validator), tuple(worst.absolute_schema_path))
+        groups.setdefault(key, []).append(worst)
+    found = []
+    for group in groups.values():
+        first = group[0]
+        # The file and place of the keyword that failed, wherever $ref led; jsonschema's own
+        # schema path leaves the $ref hops out, so it only locates keywords of the root file.
+        place = registry.locate(first.schema)
+        schema_file, schema_path = (
+            (place[0], f"{place[1].rstrip('/')}/{first.validator}")
+            if place is not None
+            else (schema, _pointer(first.absolute_schema_path))
+        )
+        found.append(
+            _violation(
+                interaction,
+                contract,
+                part=part,
+                json_path=first.json_path,
+                validator=str(first.validator),
+                expected=short_json(first.validator_value),
+                found=_found(first),
+                message=_shorten(first.message),
+                schema_file=schema_file,
+                schema_path=schema_path,
+                similar=len(group) - 1,
+            )
+        )
+    return found
+
+
+def _found(error: ValidationError) -> str:
+    if error.validator in ("required", "dependentRequired") and isinstance(error.instance, dict):
+        return "an object with keys " + short_json(sorted(error.instance))
+    return short_json(error.instance)
+
+
+def _shorten(text: str) -> str:
+    return text if len(text) <= _MESSAGE_LIMIT else text[: _MESSAGE_LIMIT - 1] + "…"
+
+
+def _pointer(parts: Iterable[Any]) -> str:
+    return "#/" + "/".join(str(p).replace("~", "~0").replace("/", "~1") for p in parts)
+
+
+def _query_violations(interaction: Interaction, contract: Contract) -> list[Violation]:
+    if contract.query is None and not contract.required_query:
+        return []
+    sent = {name for name, _ in parse_qsl(urlsplit(interaction.uri).query, True)}
+    found = []
+    if contract.query is not None:
+        allowed = set(contract.query) | set(contract.required_query)
+        for name in sorted(sent - allowed):
+            found.append(
+                _violation(
+                    interaction,
+                    contract,
+                    part="request query",
+                    json_path=f"?{name}",
+                    validator="query",
+                    expected=short_json(sorted(allowed)),
+                    found=short_json(name),
+                    message=f"query parameter {name!r} is not one the contract allows",
+                    schema_file=None,
+                    schema_path=None,
+                )
+            )
+    for name in contract.required_query:
+        if name not in sent:
+            found.append(
+                _violation(
+                    interaction,
+                    contract,
+                    part="request query",
+                    json_path=f"?{name}",
+                    validator="required_query",
+                    expected=short_json(list(contract.required_query)),
+                    found="absent",
+                    message=f"required query parameter {name!r} was not sent",
+                    schema_file=None,
+                    schema_path=None,
+                )
+            )
+    return found
+
+
+def _auth_violations(interaction: Interaction, contract: Contract) -> list[Violation]:
+    if contract.auth is None or contract.auth == "optional":
+        return []
+    present = header(interaction.request_headers, "Authorization") is not None
+    if present == (contract.auth == "required"):
+        return []
+    # Never the header's value: only whether it was sent.
+    return [
+        _violation(
+            interaction,
+            contract,
+            part="request headers",
+            json_path="Authorization",
+            validator="auth",
+            expected=short_json(contract.auth),
+            found="present (value not shown)" if present else "absent",
+            message=(
+                "the request sent an Authorization header the contract says must be absent"
+                if present
+                else "the request sent no Authorization header, the contract requires one"
+            ),
+            schema_file=None,
+            schema_path=None,
+        )
+    ]
+
+
+@dataclass
+class _FileOutcome:
+    key: str = ""  # sha256 of the cassette bytes, when a cache wants it
+    counts: dict[str, int] = field(default_factory=dict)
+    failed: dict[str, int] = field(default_factory=dict)  # interactions not checkable, by contract
+    violations: list[Violation] = field(default_factory=list)
+    errors: list[InputError] = field(default_factory=list)
+    warnings: list[InputError] = field(default_factory=list)
+    interactions: int = 0
+    cacheable: bool = True
+
+
+@dataclass(frozen=True)
+class _Checker:
+    """Everything needed to check one cassette file; inherited by forked workers."""
+
+    contract_map: ContractMap
+    registry: SchemaRegistry
+    unusable: Mapping[str, InputError]
+    strict: bool
+    hashing: bool
+
+    def __call__(self, path: Path) -> _FileOutcome:
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            error = CassetteError(f"cannot read cassette: {exc.strerror}", file=path)
+            return _FileOutcome(errors=[error], cacheable=False)
+        outcome = self.check_bytes(path, data)
+        if self.hashing:
+            outcome.key = hashlib.sha256(data).hexdigest()
+        return outcome
+
+    def check_bytes(self, path: Path, data: bytes) -> _FileOutcome:
+        outcome = _FileOutcome()
+        try:
+            cassette = parse_cassette(data, path)
+        except CassetteError as exc:
+            outcome.errors.append(exc)
+            return outcome
+        outcome.interactions = len(cassette.interactions)
+        for interaction in cassette.interactions:
+            try:
+                contract = self.contract_map.match(interaction)
+            except NoContractError as exc:
+                (outcome.errors if self.strict else outcome.warnings).append(exc)
+                continue
+            except ContractMapError as exc:
+                outcome.errors.append(exc)
+                continue
+            outcome.counts[contract.name] = outcome.counts.get(contract.name, 0) + 1
+            if contract.name in self.unusable:  # reported once, not for every interaction
+                outcome.cacheable = False
+                continue
+            try:
+                outcome.violations += validate_interaction(
+                    interaction, self.contract_map, self.registry, contract
+                )
+            except InputError as exc:
+                outcome.errors.append(exc)
+                outcome.failed[contract.name] = outcome.failed.get(contract.name, 0) + 1
+        outcome.cacheable = outcome.cacheable and not outcome.errors and not outcome.warnings
+        return outcome
+
+
+def check(
+    cassette_paths: Iterable[str | PathLike[str]],
+    contract_map: ContractMap,
+    registry: SchemaRegistry,
+    cache_dir: str | PathLike[str] | None = None,
+    *,
+    strict: bool = True,
+    jobs: int | None = None,
+) -> CheckResult:
+    """Check every interaction of the given cassette files against its contract.
+
+    Input errors are collected per file (one bad file does not hide the others). With
+    ``strict=False`` an interaction that matches no contract is a warning, not an error.
+    ``cache_dir=None`` checks everything afresh and writes no cache. ``jobs`` is the number
+    of worker processes for the files not in the cache (None: one per CPU, and only when
+    there is enough to check; 1: none).
+    """
+    errors: list[InputError] = list(registry.errors)
+    unusable: dict[str, InputError] = {}
+    for contract in contract_map.contracts:
+        for name in contract.schemas():
+            problem = registry.error(name)
+            if problem is None:
+                registry.quick_check(name)  # built once here, inherited by the workers
+                continue
+            unusable.setdefault(contract.name, problem)
+            if name not in registry.broken:  # else its own error is reported already
+                errors.append(
+                    ContractMapError(
+                        f"contract {contract.name!r}: {problem.message}", file=contract_map.path
+                    )
+                )
+    paths = [Path(p) for p in cassette_paths]
+    result_cache = None
+    hits: dict[int, _FileOutcome] = {}
+    if cache_dir is not None:
+        result_cache = _ResultCache(Path(cache_dir), _environment_key(contract_map, registry))
+        for position, path in enumerate(paths):
+            hit = result_cache.get(path)
+            if hit is not None:
+                hits[position] = hit
+    todo = [position for position in range(len(paths)) if position not in hits]
+    checker = _Checker(contract_map, registry, unusable, strict, hashing=result_cache is not None)
+    fresh = dict(zip(todo, _map(checker, [paths[i] for i in todo], jobs), strict=True))
+    if result_cache is not None:
+        for outcome in fresh.values():
+            if outcome.cacheable:
+                result_cache.put(outcome)
+        result_cache.save()
+    counts: Counter[str] = Counter()
+    failed: Counter[str] = Counter()
+    violations: list[Violation] = []
+    warnings: list[InputError] = []
+    interactions = 0
+    for position in range(len(paths)):
+        outcome = hits.get(position) or fresh[position]
+        interactions += outcome.interactions
+        counts.update(outcome.counts)
+        failed.update(outcome.failed)
+        violations += outcome.violations
+        errors += outcome.errors
+        warnings += outcome.warnings
+    return CheckResult(
+        rows=_rows(contract_map, counts, failed, violations, unusable),
+        violations=violations,
+        errors=errors,
+        warnings=warnings,
+        files=len(paths),
+        interactions=interactions,
+        cached_files=len(hits),
+    )
+
+
+# Below this many bytes of cassettes, starting worker processes costs more than it saves.
+_PARALLEL_MIN_BYTES = 2_000_000
+_WORKER: _Checker | None = None
+
+
+def _work(path: Path) -> _FileOutcome:
+    assert _WORKER is not None
+    return _WORKER(path)
+
+
+def _map(checker: _Checker, paths: list[Path], jobs: int | None) -> list[_FileOutcome]:
+    """``checker`` over ``paths`` in order, in forked worker processes when worth it."""
+    global _WORKER
+    if jobs is None:
+        jobs = _cpus()
+        if jobs > 1 and sum(_size(p) for p in paths) < _PARALLEL_MIN_BYTES:
+            jobs = 1
+    jobs = min(jobs, len(paths))
+    # fork shares the loaded schemas and compiled checks for free; it is only safe while
+    # this process runs a single thread, so anything else checks in-process.
+    if jobs <= 1 or "fork" not in mp.get_all_start_methods() or threading.active_count() > 1:
+        return [checker(path) for path in paths]
+    _WORKER = checker
+    try:
+        with mp.get_context("fork").Pool(jobs) as pool:
+            return pool.map(_work, paths, chunksize=max(1, len(paths) // (jobs * 8)))
+    finally:
+        _WORKER = None
+
+
+def _cpus() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not on Linux
+        return os.cpu_count() or 1
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
+
+
+def _rows(
+    contract_map: ContractMap,
+    counts: Mapping[str, int],
+    failed: Mapping[str, int],
+    violations: list[Violation],
+    unusable: Mapping[str, InputError],
+) -> list[EndpointRow]:
+    broken = Counter(violation.contract for violation in violations)
+    rows = []
+    for contract in contract_map.contracts:
+        name = contract.name
+        if name in unusable:
+            result = "error"
+        elif broken[name]:
+            result = "broken"
+        elif failed.get(name):
+            result = "error"
+        else:
+            result = "ok" if counts.get(name) else "unused"
+        rows.append(
+            EndpointRow(
+                contract=name,
+                request=contract.request,
+                interactions=counts.get(name, 0),
+                schema=contract.schema,
+                result=result,
+                violations=broken[name],
+                errors=failed.get(name, 0),
+            )
+        )
+    return rows
+
+
+@cache
+def _harness_version() -> str:
+    """Changes whenever this package's checking code or jsonschema changes."""
+    from importlib.metadata import version
+
+    digest = hashlib.sha256(f"{_CACHE_FORMAT}\0{version('jsonschema')}".encode())
+    here = Path(__file__).parent
+    for name in ("errors.py", "_cassette.py", "_contracts.py", "_schemas.py", "_check.py"):
+        digest.update((here / name).read_bytes())
+    return digest.hexdigest()
+
+
+def _environment_key(contract_map: ContractMap, registry: SchemaRegistry) -> str:
+    parts = (registry.fingerprint, contract_map.fingerprint, _harness_version())
+    return hashlib.sha256("\0".join(parts).encode()).hexdigest()
+
+
+class _ResultCache:
+    """One JSON file of per-cassette outcomes, valid for one schemas + contracts + harness."""
+
+    def __init__(self, directory: Path, environment: str) -> None:
+        self.file = directory / CACHE_FILE
+        self.environment = environment
+        self.entries: dict[str, Any] = {}
+        self.changed = False
+        try:
+            stored = json.loads(self.file.read_bytes())
+            if stored["environment"] == environment and isinstance(stored["entries"], dict):
+                self.entries = stored["entries"]
+        except (OSError, ValueError, KeyError, TypeError):
+            pass  # missing, corrupt, or for other schemas: start afresh
+
+    def get(self, path: Path) -> _FileOutcome | None:
+        """The stored outcome for the current bytes of ``path``, or None."""
+        try:
+            key = hashlib.sha256(path.read_bytes()).hexdigest()
+        except OSError:
+            return None  # reported when the file is checked
+        entry = self.entries.get(key)
+        if entry is None:
+            return None
+        try:
+            cassette = display_path(path)
+            return _FileOutcome(
+                key=key,
+                counts={str(k): int(v) for k, v in entry["counts"].items()},
+                violations=[Violation(cassette=cassette, **v) for v in entry["violations"]],
+                interactions=int(entry["interactions"]),
+            )
+        except (KeyError, TypeError, ValueError, AttributeError):
+            del self.entries[key]  # a damaged entry: check the file again
+            return None
+
+    def put(self, outcome: _FileOutcome) -> None:
+        violations = []
+        for violation in outcome.violations:
+            stored = violation.to_dict()
+            del stored["cassette"]  # the same bytes may live at several paths
+            violations.append(stored)
+        self.entries[outcome.key] = {
+            "counts": outcome.counts,
+            "violations": violations,
+            "interactions": outcome.interactions,
+        }
+        self.changed = True
+
+    def save(self) -> None:
+        if not self.changed:
+            return
+        document = {"environment": self.environment, "entries": self.entries}
+        try:
+            self.file.parent.mkdir(parents=True, exist_ok=True)
+            ignore = self.file.parent / ".gitignore"
+            if not ignore.exists():
+                ignore.write_text("# Created by cassette-contracts: a cache, safe to delete.\n*\n")
+            handle, temporary = tempfile.mkstemp(dir=self.file.parent, suffix=".tmp")
+        except OSError:
+            return  # a cache that cannot be written only costs time next run
+        try:
+            with os.fdopen(handle, "w", encoding="utf-8") as stream:
+                json.dump(document, stream, separators=(",", ":"))
+            os.replace(temporary, self.file)
+        except OSError:
+            Path(temporary).unlink(missing_ok=True)

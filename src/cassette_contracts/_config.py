@@ -1,0 +1,137 @@
+"""Settings: ``[tool.cassette_contracts]`` in the nearest pyproject.toml, and their overrides.
+
+The one order, highest first::
+
+    command line option  >  [tool.cassette_contracts] in pyproject.toml  >  built-in default
+
+Paths in pyproject.toml are relative to the folder holding it; paths given on the command
+line are relative to the working folder.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass
+from os import PathLike
+from pathlib import Path
+from typing import Any
+
+from .errors import UsageError
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib  # type: ignore[import-not-found,unused-ignore]
+
+__all__ = ["DEFAULTS", "Settings", "find_pyproject", "load_settings"]
+
+TABLE = "tool.cassette_contracts"
+
+#: Every allowed key with its built-in default. The kind of the default is the kind of the
+#: setting: a str is a path, a bool a flag, a dict a table of strings.
+DEFAULTS: dict[str, str | bool | dict[str, str]] = {
+    "cassettes": "cassettes",
+    "schemas": "schemas",
+    "strict": True,
+    "cache_dir": ".cassette-contracts",
+    # Where the pytest plugin collects which payload fields the code reads.
+    "coverage_dir": ".cassette-contracts/coverage",
+    # Base-URL environment variable -> the real service it stands for, e.g.
+    # GITHUB_API_URL = "https://api.github.com": recordings against an override keep the real host.
+    "upstreams": {},
+}
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Resolved settings. ``cache_dir`` None means: no result cache (``--no-cache``)."""
+
+    root: Path
+    pyproject: Path | None
+    cassettes: Path
+    schemas: Path
+    strict: bool
+    cache_dir: Path | None
+    coverage_dir: Path
+    upstreams: Mapping[str, str]
+
+    @property
+    def contracts(self) -> Path:
+        """``contracts.toml`` inside the schemas folder."""
+        return self.schemas / "contracts.toml"
+
+
+def find_pyproject(start: str | PathLike[str] | None = None) -> Path | None:
+    """The nearest ``pyproject.toml`` in ``start`` (default: the working folder) or above."""
+    here = Path(start) if start is not None else Path.cwd()
+    for folder in (here, *here.resolve().parents):
+        candidate = folder / "pyproject.toml"
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def _read_table(pyproject: Path) -> dict[str, Any]:
+    try:
+        document = tomllib.loads(pyproject.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise UsageError(f"{pyproject}: cannot read [{TABLE}]: {exc}") from None
+    table = document.get("tool", {}).get("cassette_contracts", {})
+    if not isinstance(table, dict):
+        raise UsageError(f"{pyproject}: [{TABLE}] must be a table")
+    return table
+
+
+def _checked(key: str, value: Any, origin: str) -> Any:
+    if key not in DEFAULTS:
+        allowed = ", ".join(sorted(DEFAULTS))
+        raise UsageError(f"{origin}: unknown setting {key!r}; allowed: {allowed}")
+    default = DEFAULTS[key]
+    if isinstance(default, bool):
+        if not isinstance(value, bool):
+            raise UsageError(f"{origin}: {key} must be true or false, got {value!r}")
+    elif isinstance(default, dict):
+        if not isinstance(value, Mapping) or not all(
+            isinstance(k, str) and isinstance(v, str) for k, v in value.items()
+        ):
+            raise UsageError(f"{origin}: {key} must be a table of strings, got {value!r}")
+    elif not isinstance(value, (str, PathLike)) or not str(value):
+        raise UsageError(f"{origin}: {key} must be a path (a non-empty string), got {value!r}")
+    return value
+
+
+def load_settings(start: str | PathLike[str] | None = None, **overrides: Any) -> Settings:
+    """Settings for the project around ``start`` (default: the working folder).
+
+    ``overrides`` are the command line's values by setting name; None means "not given".
+    To run without a cache, replace ``cache_dir`` by None in the result.
+    """
+    pyproject = find_pyproject(start)
+    root = pyproject.parent if pyproject is not None else Path(start or ".")
+    values: dict[str, Any] = {}
+    origin: dict[str, Path] = {}
+    if pyproject is not None:
+        for key, value in _read_table(pyproject).items():
+            values[key] = _checked(key, value, f"{pyproject.name} [{TABLE}]")
+            origin[key] = root
+    for key, value in overrides.items():
+        if value is not None:
+            values[key] = _checked(key, value, "command line")
+            origin[key] = Path()
+    merged: dict[str, Any] = {key: values.get(key, default) for key, default in DEFAULTS.items()}
+
+    def path(key: str) -> Path:
+        value = Path(merged[key])
+        return value if value.is_absolute() else origin.get(key, root) / value
+
+    return Settings(
+        root=root,
+        pyproject=pyproject,
+        cassettes=path("cassettes"),
+        schemas=path("schemas"),
+        strict=bool(merged["strict"]),
+        cache_dir=path("cache_dir"),
+        coverage_dir=path("coverage_dir"),
+        upstreams=dict(merged["upstreams"]),
+    )

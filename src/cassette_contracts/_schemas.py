@@ -1,0 +1,484 @@
+"""All ``schemas/**/*.json`` in one offline ``referencing`` registry, validators built once.
+
+Each file is registered under ``https://schemas.cassette-contracts.invalid/<relative path>``
+(its own ``$id`` too, when it has one), so ``{"$ref": "common.schema.json#/$defs/login"}``
+resolves across files by relative URI; nothing is ever fetched from the network.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Callable, Iterator
+from os import PathLike
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urljoin
+
+from jsonschema import Draft202012Validator, FormatChecker  # type: ignore[import-untyped]
+from jsonschema.exceptions import SchemaError as JsonschemaSchemaError  # type: ignore[import-untyped]
+from jsonschema.exceptions import best_match
+from referencing import Registry, Resource
+from referencing.exceptions import Unresolvable
+from referencing.jsonschema import DRAFT202012
+
+from .errors import SchemaError
+
+if TYPE_CHECKING:
+    from referencing._core import Resolver
+
+__all__ = ["BASE_URI", "SchemaRegistry"]
+
+Check = Callable[[Any], bool]
+
+BASE_URI = "https://schemas.cassette-contracts.invalid/"
+_DIALECT = "https://json-schema.org/draft/2020-12/schema"
+# Keywords whose values are data, not subschemas: a "$ref" inside them is not a reference.
+_DATA_KEYWORDS = frozenset({"const", "default", "enum", "examples"})
+# Keywords whose values map names to subschemas: every key there names a subschema.
+_NAMED_SUBSCHEMAS = frozenset(
+    {"$defs", "definitions", "dependentSchemas", "patternProperties", "properties"}
+)
+
+
+def _pointer(parts: Iterator[Any] | list[Any]) -> str:
+    escaped = (str(p).replace("~", "~0").replace("/", "~1") for p in parts)
+    return "#/" + "/".join(escaped)
+
+
+class SchemaRegistry:
+    """The schemas under ``root``; problems found while loading are kept in ``errors``.
+
+    ``validator(name)`` gives the one ``Draft202012Validator`` (with format checking) for a
+    schema, built on first use and reused for every payload after.
+    """
+
+    def __init__(
+        self,
+        root: Path,
+        contents: dict[str, Any],
+        registry: Registry[Any],
+        errors: dict[str, SchemaError],
+        fingerprint: str,
+    ) -> None:
+        self.root = root
+        self.fingerprint = fingerprint
+        self._contents = contents
+        self._registry = registry
+        self._errors = errors
+        self._validators: dict[str, Draft202012Validator] = {}
+        self._quick: dict[str, Check | None] = {}
+        self._places: dict[int, tuple[str, str]] | None = None
+
+    @property
+    def names(self) -> list[str]:
+        """Relative (POSIX) names of the schema files that loaded cleanly."""
+        return sorted(self._contents)
+
+    @property
+    def broken(self) -> frozenset[str]:
+        """Relative names of the schema files that exist but cannot be used."""
+        return frozenset(self._errors)
+
+    @property
+    def errors(self) -> list[SchemaError]:
+        """One error per broken schema file, in file order."""
+        return [self._errors[name] for name in sorted(self._errors)]
+
+    @classmethod
+    def load(cls, root: str | PathLike[str]) -> SchemaRegistry:
+        """Read, check and register every ``*.json`` under ``root``."""
+        root = Path(root)
+        digest = hashlib.sha256()
+        contents: dict[str, Any] = {}
+        errors: dict[str, SchemaError] = {}
+        resources: list[tuple[str, Resource[Any]]] = []
+        for path in sorted(root.rglob("*.json")):
+            name = path.relative_to(root).as_posix()
+            try:
+                data = path.read_bytes()
+            except OSError as exc:
+                errors[name] = SchemaError(f"cannot read schema: {exc.strerror}", file=path)
+                continue
+            digest.update(f"{name}\0{len(data)}\0".encode())
+            digest.update(data)
+            try:
+                schema = _parse(data, path)
+            except SchemaError as exc:
+                errors[name] = exc
+                continue
+            uri = BASE_URI + name
+            if isinstance(schema, dict):
+                own_id = schema.get("$id")
+                schema = {**schema, "$id": urljoin(uri, own_id) if own_id else uri}
+            resource = Resource.from_contents(schema, default_specification=DRAFT202012)
+            resources.append((uri, resource))
+            contents[name] = schema
+        registry = Registry().with_resources(resources).crawl()
+        for name, schema in contents.items():
+            problem = _dangling_ref(registry, name, schema, root / name)
+            if problem is not None:
+                errors[name] = problem
+        for name in errors:
+            contents.pop(name, None)
+        return cls(root, contents, registry, errors, digest.hexdigest())
+
+    @property
+    def referencing(self) -> Registry[Any]:
+        """The ``referencing`` registry holding every loaded schema (for ``$ref`` lookups)."""
+        return self._registry
+
+    @staticmethod
+    def uri(name: str) -> str:
+        """The URI schema ``name`` is registered under (its base for relative ``$ref``)."""
+        return BASE_URI + name
+
+    def schema(self, name: str) -> Any:
+        """The contents of schema ``name``; SchemaError if it is broken or missing."""
+        problem = self.error(name)
+        if problem is not None:
+            raise problem
+        return self._contents[name]
+
+    def error(self, name: str) -> SchemaError | None:
+        """Why schema ``name`` cannot be used (broken or missing), or None when it can."""
+        if name in self._contents:
+            return None
+        if name in self._errors:
+            return self._errors[name]
+        return SchemaError(f"no schema file {name!r} under {self.root.as_posix()}/")
+
+    def validator(self, name: str) -> Draft202012Validator:
+        """The validator for schema ``name`` (relative to the root); SchemaError if unusable."""
+        found = self._validators.get(name)
+        if found is None:
+            problem = self.error(name)
+            if problem is not None:
+                raise problem
+            found = Draft202012Validator(
+                self._contents[name],
+                registry=self._registry,
+                format_checker=Draft202012Validator.FORMAT_CHECKER,
+            )
+            self._validators[name] = found
+        return found
+
+    def locate(self, subschema: Any) -> tuple[str, str] | None:
+        """(file name, JSON pointer) of a (sub)schema object of this registry, e.g. the
+        ``schema`` of a jsonschema error, wherever ``$ref`` led; None if not one of ours."""
+        if self._places is None:
+            self._places = {}
+            for name, contents in self._contents.items():
+                for node, where in _walk(contents, []):
+                    self._places.setdefault(id(node), (name, _pointer(where)))
+        return self._places.get(id(subschema))
+
+    def quick_check(self, name: str) -> Check | None:
+        """A fast yes/no test equal to ``validator(name).is_valid``, or None.
+
+        Built once per schema from the keywords it uses (type, properties, required, items,
+        $ref, enum, format, ...). None when the schema uses a keyword the fast test does not
+        cover: then only the jsonschema validator decides. Violations are always described
+        by the validator; this only spares it the payloads that hold.
+        """
+        if name not in self._quick:
+            validator = self.validator(name)
+            try:
+                self._quick[name] = _Compiler(self._registry, validator.format_checker).compile(
+                    validator.schema, self._registry.resolver(base_uri=BASE_URI + name)
+                )
+            except _Unsupported:
+                self._quick[name] = None
+        return self._quick[name]
+
+
+def _parse(data: bytes, path: Path) -> Any:
+    try:
+        schema = json.loads(data)
+    except UnicodeDecodeError as exc:
+        raise SchemaError(f"schema is not UTF-8 text (byte {exc.start})", file=path) from None
+    except json.JSONDecodeError as exc:
+        raise SchemaError(
+            f"schema is not JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})",
+            file=path,
+            line=exc.lineno,
+        ) from None
+    if not isinstance(schema, (dict, bool)):
+        raise SchemaError(
+            f"a schema must be a JSON object or boolean, not a JSON {type(schema).__name__}",
+            file=path,
+        )
+    dialect = schema.get("$schema") if isinstance(schema, dict) else None
+    if dialect is not None and str(dialect).rstrip("#") != _DIALECT:
+        raise SchemaError(
+            f"$schema is {dialect!r}: only JSON Schema 2020-12 "
+            "('https://json-schema.org/draft/2020-12/schema') is supported",
+            file=path,
+        )
+    try:
+        Draft202012Validator.check_schema(schema)
+    except JsonschemaSchemaError as exc:
+        worst = best_match([exc]) or exc
+        raise SchemaError(
+            f"not a valid JSON Schema 2020-12 at {_pointer(list(worst.absolute_path))}: "
+            f"{worst.message}",
+            file=path,
+        ) from None
+    return schema
+
+
+def _dangling_ref(
+    registry: Registry[Any], name: str, schema: Any, path: Path
+) -> SchemaError | None:
+    """The first ``$ref`` / ``$dynamicRef`` in ``schema`` that does not resolve, as an error."""
+    for base, keyword, ref, where in _refs(schema, BASE_URI + name, [], named=False):
+        try:
+            registry.resolver(base_uri=base).lookup(ref)
+        except Unresolvable:
+            target = urljoin(base, ref)
+            document, _, fragment = target.partition("#")
+            if document.startswith(BASE_URI) and document != BASE_URI + name:
+                relative = document[len(BASE_URI) :]
+                if document not in registry:
+                    reason = f"no schema file {relative!r}"
+                else:
+                    reason = f"{relative!r} has no {fragment!r}"
+            elif document.startswith(BASE_URI):
+                reason = f"this file has no {fragment!r}"
+            else:
+                reason = f"{document} is not a schema here (nothing is fetched)"
+            return SchemaError(
+                f"{keyword} {ref!r} at {_pointer(where)} does not resolve: {reason}", file=path
+            )
+    return None
+
+
+def _walk(node: Any, where: list[Any]) -> Iterator[tuple[dict[str, Any], list[Any]]]:
+    """Every mapping in a schema document, with its location."""
+    if isinstance(node, dict):
+        yield node, where
+        for key, value in node.items():
+            yield from _walk(value, [*where, key])
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            yield from _walk(value, [*where, index])
+
+
+def _refs(
+    node: Any, base: str, where: list[Any], *, named: bool
+) -> Iterator[tuple[str, str, str, list[Any]]]:
+    """(base URI, keyword, reference, location) of every reference in a schema document."""
+    if isinstance(node, dict):
+        if not named:
+            own_id = node.get("$id")
+            if isinstance(own_id, str):
+                base = urljoin(base, own_id)
+            for keyword in ("$ref", "$dynamicRef"):
+                ref = node.get(keyword)
+                if isinstance(ref, str):
+                    yield base, keyword, ref, where
+        for key, value in node.items():
+            if not named and key in _DATA_KEYWORDS:
+                continue
+            yield from _refs(
+                value, base, [*where, key], named=not named and key in _NAMED_SUBSCHEMAS
+            )
+    elif isinstance(node, list) and not named:
+        for index, value in enumerate(node):
+            yield from _refs(value, base, [*where, index], named=False)
+
+
+class _Unsupported(Exception):
+    """The schema uses a keyword the quick check does not implement."""
+
+
+def _always(instance: Any) -> bool:
+    return True
+
+
+def _never(instance: Any) -> bool:
+    return False
+
+
+def _is_number(instance: Any) -> bool:
+    return isinstance(instance, (int, float)) and not isinstance(instance, bool)
+
+
+_TRUE, _FALSE = object(), object()
+
+
+def _scalar_equal(value: Any, instance: Any) -> bool:
+    """jsonschema's equality for a scalar ``value``: True is not 1, False is not 0."""
+    if value is instance:
+        return True
+    if isinstance(value, str) or isinstance(instance, str):
+        return bool(value == instance)
+    unbool = {True: _TRUE, False: _FALSE}
+    left = unbool[value] if isinstance(value, bool) else value
+    right = unbool[instance] if isinstance(instance, bool) else instance
+    return bool(left == right)
+
+
+def _all(checks: list[Check]) -> Check:
+    if not checks:
+        return _always
+    if len(checks) == 1:
+        return checks[0]
+
+    def every(instance: Any) -> bool:
+        return all(each(instance) for each in checks)
+
+    return every
+
+
+# What jsonschema's draft 2020-12 type checker accepts, keyword by keyword.
+_TYPE_TESTS: dict[str, Check] = {
+    "array": lambda x: isinstance(x, list),
+    "boolean": lambda x: isinstance(x, bool),
+    "integer": lambda x: (
+        (isinstance(x, int) and not isinstance(x, bool))
+        or (isinstance(x, float) and x.is_integer())
+    ),
+    "null": lambda x: x is None,
+    "number": _is_number,
+    "object": lambda x: isinstance(x, dict),
+    "string": lambda x: isinstance(x, str),
+}
+_EXACT_TYPES: dict[str, tuple[type, ...]] = {
+    "array": (list,),
+    "boolean": (bool,),
+    "integer": (int,),
+    "null": (type(None),),
+    "number": (int, float),
+    "object": (dict,),
+    "string": (str,),
+}
+_ASSERTIONS = frozenset(Draft202012Validator.VALIDATORS)
+_NUMERIC: dict[str, Callable[[Any], Check]] = {
+    "minimum": lambda limit: lambda x: not _is_number(x) or x >= limit,
+    "maximum": lambda limit: lambda x: not _is_number(x) or x <= limit,
+    "exclusiveMinimum": lambda limit: lambda x: not _is_number(x) or x > limit,
+    "exclusiveMaximum": lambda limit: lambda x: not _is_number(x) or x < limit,
+    "minLength": lambda n: lambda x: not isinstance(x, str) or len(x) >= n,
+    "maxLength": lambda n: lambda x: not isinstance(x, str) or len(x) <= n,
+    "minItems": lambda n: lambda x: not isinstance(x, list) or len(x) >= n,
+    "maxItems": lambda n: lambda x: not isinstance(x, list) or len(x) <= n,
+    "minProperties": lambda n: lambda x: not isinstance(x, dict) or len(x) >= n,
+    "maxProperties": lambda n: lambda x: not isinstance(x, dict) or len(x) <= n,
+}
+
+
+class _Compiler:
+    """Turns a schema into nested closures answering "valid?" as jsonschema would.
+
+    Every keyword jsonschema asserts with must be implemented here exactly, or the whole
+    schema is refused (_Unsupported); keywords jsonschema ignores are ignored here too.
+    """
+
+    def __init__(self, registry: Registry[Any], format_checker: FormatChecker | None) -> None:
+        self.registry = registry
+        self.format_checker = format_checker
+        self.done: dict[int, Check] = {}  # by id() of the (registry-owned) schema object
+
+    def compile(self, schema: Any, resolver: Resolver[Any]) -> Check:
+        if schema is True:
+            return _always
+        if schema is False:
+            return _never
+        if not isinstance(schema, dict):
+            raise _Unsupported
+        own_id = schema.get("$id")
+        if isinstance(own_id, str):
+            resolver = resolver.in_subresource(
+                Resource.from_contents(schema, default_specification=DRAFT202012)
+            )
+        key = id(schema)
+        if key in self.done:
+            return self.done[key]
+        cell: list[Check] = []
+        self.done[key] = lambda instance: cell[0](instance)  # for recursive schemas
+        compiled = _all(
+            [self.keyword(k, v, schema, resolver) for k, v in schema.items() if k in _ASSERTIONS]
+        )
+        cell.append(compiled)
+        self.done[key] = compiled
+        return compiled
+
+    def keyword(
+        self, name: str, value: Any, schema: dict[str, Any], resolver: Resolver[Any]
+    ) -> Check:
+        if name == "type":
+            return self.type(value)
+        if name == "properties":
+            pairs = [(key, self.compile(sub, resolver)) for key, sub in value.items()]
+
+            def properties(instance: Any) -> bool:
+                if isinstance(instance, dict):
+                    for key, check in pairs:
+                        if key in instance and not check(instance[key]):
+                            return False
+                return True
+
+            return properties
+        if name == "required":
+            required = list(value)
+            return lambda x: not isinstance(x, dict) or all(k in x for k in required)
+        if name == "additionalProperties":
+            if "patternProperties" in schema:
+                raise _Unsupported
+            known = set(schema.get("properties", {}))
+            if value is True or value == {}:
+                return _always
+            if value is False:
+                return lambda x: not isinstance(x, dict) or all(k in known for k in x)
+            extra = self.compile(value, resolver)
+            return lambda x: (
+                not isinstance(x, dict) or all(extra(v) for k, v in x.items() if k not in known)
+            )
+        if name == "items":
+            if "prefixItems" in schema:
+                raise _Unsupported
+            item = self.compile(value, resolver)
+            return lambda x: not isinstance(x, list) or all(item(v) for v in x)
+        if name in ("enum", "const"):
+            values = list(value) if name == "enum" else [value]
+            if not all(v is None or isinstance(v, (str, int, float)) for v in values):
+                raise _Unsupported  # containers: jsonschema's deep equality
+            return lambda x: any(_scalar_equal(v, x) for v in values)
+        if name == "format":
+            checker = self.format_checker
+            if checker is None:
+                return _always
+            return lambda x: checker.conforms(x, value)
+        if name == "pattern":
+            regex = re.compile(value)
+            return lambda x: not isinstance(x, str) or regex.search(x) is not None
+        if name in _NUMERIC:
+            return _NUMERIC[name](value)
+        if name in ("allOf", "anyOf", "oneOf", "not"):
+            if name == "not":
+                negated = self.compile(value, resolver)
+                return lambda x: not negated(x)
+            subs = [self.compile(sub, resolver) for sub in value]
+            if name == "allOf":
+                return _all(subs)
+            if name == "anyOf":
+                return lambda x: any(sub(x) for sub in subs)
+            return lambda x: sum(1 for sub in subs if sub(x)) == 1
+        if name == "$ref":
+            try:
+                resolved = resolver.lookup(value)
+            except Unresolvable:
+                raise _Unsupported from None
+            return self.compile(resolved.contents, resolved.resolver)
+        raise _Unsupported
+
+    @staticmethod
+    def type(value: Any) -> Check:
+        names = [value] if isinstance(value, str) else list(value)
+        if not all(isinstance(n, str) and n in _TYPE_TESTS for n in names):
+            raise _Unsupported
+        exact = frozenset(t for n in names for t in _EXACT_TYPES[n])
+        tests = [_TYPE_TESTS[n] for n in names]
+        return lambda x: type(x) in exact or any(test(x) for test in tests)

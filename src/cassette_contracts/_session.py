@@ -1,0 +1,258 @@
+"""State of one pytest run for the plugin: settings, contracts, tracking, coverage.
+
+Kept apart from ``plugin.py`` so the hooks stay thin and this module is imported only when
+pytest actually configures the plugin.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ._config import Settings, load_settings
+from .errors import CassetteContractsError, InputError
+
+if TYPE_CHECKING:
+    import pytest
+
+    from ._contracts import ContractMap
+    from ._coverage import CoverageReport, ReadRecorder
+    from ._schemas import SchemaRegistry
+
+__all__ = ["PluginState"]
+
+RECORD_HINT = (
+    "To record it from the live API without touching the committed cassettes, run "
+    "`make rerecord` (or `cassette-contracts rerecord --only <pattern>`): it records into a "
+    "staging folder, scrubs secrets, checks the contracts, and only then promotes."
+)
+
+
+def _record_mode(config: pytest.Config) -> str:
+    mode = config.getoption("--record-mode", default=None)
+    return str(mode or "none")
+
+
+def _chain(hooks: list[Callable[[Any], Any]]) -> Callable[[Any], Any]:
+    """One vcrpy hook running ``hooks`` in order; None (drop the interaction) stops the chain."""
+
+    def run(value: Any) -> Any:
+        for hook in hooks:
+            if value is None:
+                return None
+            value = hook(value)
+        return value
+
+    return run
+
+
+@dataclass
+class PluginState:
+    """Everything the plugin keeps for one pytest process."""
+
+    settings: Settings
+    rootdir: Path
+    record_mode: str
+    validate: bool
+    worker_id: str | None
+    recorder: ReadRecorder | None
+    checked: int = 0
+    coverage: CoverageReport | None = None
+    _contracts: tuple[ContractMap, SchemaRegistry] | None = None
+    _load_error: str | None = None
+    _lines: dict[str, list[int | None]] = field(default_factory=dict)
+
+    @classmethod
+    def from_pytest(cls, config: pytest.Config) -> PluginState:
+        settings = load_settings(
+            config.rootpath,
+            cassettes=config.getoption("--contract-cassettes"),
+            schemas=config.getoption("--contract-schemas"),
+        )
+        record_mode = _record_mode(config)
+        replaying = record_mode == "none" and not config.getoption("--disable-recording", False)
+        worker_input = getattr(config, "workerinput", None)
+        worker_id = worker_input.get("workerid") if worker_input else None
+        recorder = None
+        if replaying and not config.getoption("--no-contract-coverage"):
+            from ._coverage import ReadRecorder
+
+            recorder = ReadRecorder()
+            if worker_id is None:  # the controller clears before any worker starts
+                ReadRecorder.clear(settings.coverage_dir)
+        return cls(
+            settings=settings,
+            rootdir=Path(config.rootpath),
+            record_mode=record_mode,
+            validate=replaying and not config.getoption("--no-contracts"),
+            worker_id=worker_id,
+            recorder=recorder,
+        )
+
+    # -- contracts ---------------------------------------------------------------------------
+
+    def contracts(self) -> tuple[ContractMap, SchemaRegistry] | None:
+        """The contract map and schemas, loaded once; None when the project has none."""
+        if self._contracts is None and self._load_error is None:
+            from ._contracts import ContractMap
+            from ._schemas import SchemaRegistry
+
+            mapping = self.settings.schemas / "contracts.toml"
+            if not mapping.is_file():
+                self._load_error = f"no contract mapping at {mapping}"
+                return None
+            try:
+                self._contracts = (
+                    ContractMap.load(mapping),
+                    SchemaRegistry.load(self.settings.schemas),
+                )
+            except CassetteContractsError as exc:
+                self._load_error = str(exc)
+                raise
+        return self._contracts
+
+    def replaying(self, cassette: Any) -> bool:
+        mode = getattr(cassette, "record_mode", None)
+        return str(getattr(mode, "value", mode)) == "none"
+
+    def _line(self, path: str, index: int) -> int | None:
+        if path not in self._lines:
+            from ._cassette import load_cassette
+
+            try:
+                self._lines[path] = [i.line for i in load_cassette(path).interactions]
+            except (InputError, OSError):
+                self._lines[path] = []
+        lines = self._lines[path]
+        return lines[index] if index < len(lines) else None
+
+    def check_played(self, cassette: Any) -> str:
+        """The contract problems of the interactions the test played back ('' when none)."""
+        if not self.validate:
+            return ""
+        loaded = self.contracts()
+        if loaded is None:
+            return ""
+        from ._cassette import Interaction
+        from ._check import validate_interaction
+
+        contract_map, registry = loaded
+        path = str(cassette._path)
+        messages = []
+        for index in sorted(cassette.play_counts):
+            request, response = cassette.data[index]
+            try:
+                interaction = Interaction.from_vcr(
+                    request, response, path, index, line=self._line(path, index)
+                )
+                violations = validate_interaction(interaction, contract_map, registry)
+            except InputError as exc:
+                messages.append(str(exc))
+                continue
+            self.checked += 1
+            messages += [violation.format() for violation in violations]
+        return "\n\n".join(messages)
+
+    def explain_missing_request(self, exc: BaseException) -> None:
+        """Add how to record the request to vcrpy's "can't play back" error."""
+        from vcr.errors import CannotOverwriteExistingCassetteException
+
+        if isinstance(exc, CannotOverwriteExistingCassetteException) and exc.args:
+            exc.args = (f"{exc.args[0]}\n\n{RECORD_HINT}", *exc.args[1:])
+
+    # -- recording ---------------------------------------------------------------------------
+
+    def configure_recording(self, vcr: Any) -> None:
+        """While recording: rehost overridden upstreams, then scrub secrets, before any write."""
+        if self.record_mode == "none":
+            return
+        from ._rehost import Rehost
+        from ._scrub import Scrubber
+
+        scrubber = Scrubber.from_environ(os.environ)
+        rehosts = [
+            Rehost(os.environ[variable], real)
+            for variable, real in self.settings.upstreams.items()
+            if os.environ.get(variable) and os.environ[variable].rstrip("/") != real.rstrip("/")
+        ]
+        vcr.before_record_request = _chain(
+            [*(r.before_record_request for r in rehosts), scrubber.request]
+        )
+        vcr.before_record_response = _chain(
+            [*(r.before_record_response for r in rehosts), scrubber.response]
+        )
+        vcr.decode_compressed_response = True
+
+    # -- contract coverage -------------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def tracking(self) -> Iterator[None]:
+        """Hand the code tracked payloads from ``requests.Response.json()`` while a test runs."""
+        loaded = self.contracts() if self.recorder is not None else None
+        if loaded is None or self.recorder is None:
+            yield
+            return
+        import requests
+
+        from ._coverage import track
+
+        contract_map, _registry = loaded
+        recorder = self.recorder
+        original = requests.models.Response.json
+
+        def tracked_json(response: requests.Response, **kwargs: Any) -> Any:
+            payload = original(response, **kwargs)
+            method = response.request.method if response.request is not None else "GET"
+            contract = contract_map.find(str(method), response.url, response.status_code)
+            return payload if contract is None else track(payload, contract.name, recorder)
+
+        requests.models.Response.json = tracked_json  # type: ignore[method-assign,assignment]
+        try:
+            yield
+        finally:
+            requests.models.Response.json = original  # type: ignore[method-assign]
+
+    def _pinned(self) -> dict[str, set[str]]:
+        from ._pinned import pinned_fields
+
+        loaded = self.contracts()
+        if loaded is None:
+            return {}
+        contract_map, registry = loaded
+        pins: dict[str, set[str]] = {}
+        for contract in contract_map.contracts:
+            schema = registry.schema(contract.schema)
+            pins[contract.name] = set(
+                pinned_fields(schema, registry.referencing, base_uri=registry.uri(contract.schema))
+            )
+        return pins
+
+    def finish(self, config: pytest.Config) -> bool:
+        """Save this process's reads; in the controller, judge them. True when coverage fails."""
+        if self.recorder is None or self.contracts() is None:
+            return False
+        from ._coverage import ReadRecorder, coverage_report
+
+        folder = self.settings.coverage_dir
+        self.recorder.save(folder, self.worker_id or "main")
+        if self.worker_id is not None:
+            return False
+        merged = ReadRecorder.load_all(folder)
+        if not merged.reads():
+            return False
+        self.coverage = coverage_report(merged, self._pinned(), root=self.rootdir)
+        return not self.coverage.ok
+
+    def summary_lines(self) -> list[str]:
+        lines = []
+        if self.checked:
+            lines.append(
+                f"cassette-contracts: {self.checked} replayed interaction(s) held to their contracts"
+            )
+        if self.coverage is not None:
+            lines += self.coverage.render("text").splitlines()
+        return lines

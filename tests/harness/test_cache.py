@@ -1,0 +1,86 @@
+"""The result cache: used when nothing changed, rebuilt when deleted or corrupt."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+from .conftest import CORPUS, Run
+
+CACHE = Path(".cassette-contracts/check-results.json")
+
+
+def _json(run: Run) -> dict:
+    return json.loads(run.out)
+
+
+def test_second_run_uses_the_cache(project: Path, cli: Callable[..., Run]) -> None:
+    """Unchanged cassettes are not checked again, and the report is the same."""
+    shutil.copy(CORPUS / "bad_cassettes" / "type_changed.yaml", project / "cassettes")
+    first = _json(cli("check", "--format", "json"))
+    second = _json(cli("check", "--format", "json"))
+    assert (first["cached_files"], second["cached_files"]) == (0, 5)
+    for key in ("summary", "violations", "errors", "exit_code"):
+        assert first[key] == second[key]
+
+
+def test_deleted_cache_is_rebuilt(project: Path, cli: Callable[..., Run]) -> None:
+    """Deleting the cache folder only costs time."""
+    cli("check")
+    shutil.rmtree(project / ".cassette-contracts")
+    run = cli("check", "--format", "json")
+    assert (run.code, _json(run)["cached_files"]) == (0, 0)
+    assert (project / CACHE).is_file()
+
+
+def test_corrupt_cache_is_rebuilt(project: Path, cli: Callable[..., Run]) -> None:
+    """A cache file that is not what we wrote is ignored and replaced."""
+    cli("check")
+    (project / CACHE).write_text('{"environment": "x", "entries": [1, 2')
+    run = cli("check", "--format", "json")
+    assert (run.code, _json(run)["cached_files"]) == (0, 0)
+    assert _json(cli("check", "--format", "json"))["cached_files"] == 4
+
+
+def test_damaged_entry_is_checked_again(project: Path, cli: Callable[..., Run]) -> None:
+    """An entry of the wrong shape is dropped and its cassette checked afresh."""
+    cli("check")
+    stored = json.loads((project / CACHE).read_text())
+    for entry in stored["entries"].values():
+        entry["violations"] = [{"nonsense": 1}]
+    (project / CACHE).write_text(json.dumps(stored))
+    run = cli("check", "--format", "json")
+    assert (run.code, _json(run)["cached_files"]) == (0, 0)
+
+
+def test_changed_cassette_is_checked_again(project: Path, cli: Callable[..., Run]) -> None:
+    """Editing a cassette invalidates its entry only."""
+    cli("check")
+    cassette = project / "cassettes" / "github" / "user.yaml"
+    cassette.write_text(cassette.read_text().replace('"bio":null', '"bio":5'))
+    run = cli("check", "--format", "json")
+    assert (run.code, _json(run)["cached_files"]) == (1, 3)
+    assert _json(run)["violations"][0]["json_path"] == "$.bio"
+
+
+def test_changed_schema_invalidates_everything(project: Path, cli: Callable[..., Run]) -> None:
+    """Editing any schema (or contracts.toml) checks every cassette again."""
+    cli("check")
+    schema = project / "schemas" / "github" / "common.schema.json"
+    schema.write_text(schema.read_text().replace('"minimum": 0', '"minimum": 1000'))
+    run = cli("check", "--format", "json")
+    assert (run.code, _json(run)["cached_files"]) == (1, 0)
+
+
+def test_no_cache_writes_nothing(project: Path, cli: Callable[..., Run]) -> None:
+    """--no-cache neither reads nor writes a cache."""
+    assert cli("check", "--no-cache").code == 0
+    assert not (project / ".cassette-contracts").exists()
+
+
+def test_cache_folder_ignores_itself(project: Path, cli: Callable[..., Run]) -> None:
+    """The cache folder carries a .gitignore, so it never shows up in git status."""
+    cli("check")
+    assert (project / ".cassette-contracts" / ".gitignore").read_text().endswith("*\n")
