@@ -250,9 +250,8 @@ class PluginState:
     def summary_lines(self) -> list[str]:
         lines = []
         if self.checked:
-            lines.append(
-                f"cassette-contracts: {self.checked} replayed interaction(s) held to their contracts"
-            )
+            checked = f"{self.checked} replayed interaction(s)"
+            lines.append(f"cassette-contracts: {checked} held to their contracts")
         if self.coverage is not None:
             lines += self.coverage.render("text").splitlines()
         return lines
