@@ -10,11 +10,11 @@
    (``API_CLIENTS_MAX_RATE_LIMIT_WAIT``, 60 s unless set). A failure that comes from the
    upstream (connection refused or reset, timeout, rate limit, unexpected status) stops here,
    with the first such line of the log as the reason; so does a killed pytest.
-2. **replay** — the same client tests replay the fresh cassettes (over a copy of the committed
-   ones, so tests whose cassettes were not re-recorded still find theirs) with record mode
-   ``none``: the fresh recordings must satisfy the tests, not just look plausible. Some tests
-   only make sense on replay (they count plays, or read the cassette before sending); their
-   failures while recording are noted, never fatal, because this step judges.
+2. **replay**, when some tests failed while recording: some only make sense on replay (they
+   count plays, or read the cassette before sending). The same client tests then replay the
+   fresh cassettes (over a copy of the committed ones, so tests whose cassettes were not
+   re-recorded still find theirs) with record mode ``none``, and their result decides: the
+   fresh recordings must satisfy the tests. (Done after steps 3-6, before promotion.)
 3. **provenance** — each fresh cassette gets ``recorded_at``, tool versions, the upstream
    version headers and the real base URLs (:func:`~._record.stamp_provenance`).
 4. **scan** — any secret-looking value under the staging folder stops the run.
@@ -88,11 +88,12 @@ DEFAULT_UPSTREAMS: Mapping[str, str] = {
 #: Variables the recording pytest gets back for every test (a project conftest may clear them).
 KEEP_ENV = "CASSETTE_CONTRACTS_RECORDING_ENV"
 
-# The clients' errors that say the upstream failed, as pytest prints them.
-_UPSTREAM_ERROR = re.compile(
-    r"\b(ApiConnectionError|ApiTimeoutError|RateLimitedError|UpstreamError|NotFoundError"
-    r"|ConnectionError|ReadTimeout|ConnectTimeout)\b:?\s*(.+)"
+# The clients' errors that say the upstream failed, as pytest prints them; the lower-level
+# requests errors (printed first in a chained traceback) only when no client error shows.
+_CLIENT_ERROR = re.compile(
+    r"\b(ApiConnectionError|ApiTimeoutError|RateLimitedError|UpstreamError|NotFoundError)\b:\s*(.+)"
 )
+_TRANSPORT_ERROR = re.compile(r"\b(ConnectionError|ReadTimeout|ConnectTimeout)\b:\s*(.+)")
 _SUMMARY = re.compile(r"^=*\s*(.*\b(failed|passed|error|errors|no tests ran)\b.*?)\s*=*$")
 _FAILED_LINE = re.compile(r"^(FAILED|ERROR) (.+)$")
 
@@ -221,13 +222,14 @@ def _signal_name(returncode: int) -> str:
 
 def upstream_failure(log_text: str) -> str | None:
     """The first line of a pytest log that says an upstream failed, cleaned to one line."""
-    for line in log_text.splitlines():
-        text = line.strip()
-        if text.startswith("E "):
-            text = text[1:].strip()
-        match = _UPSTREAM_ERROR.search(text)
-        if match and (line.lstrip().startswith("E ") or text.startswith("FAILED")):
-            return f"{match.group(1)}: {match.group(2).strip()}"
+    errors = [
+        line.strip()[1:].strip() for line in log_text.splitlines() if line.strip().startswith("E ")
+    ]
+    for pattern in (_CLIENT_ERROR, _TRANSPORT_ERROR):
+        for text in errors:
+            match = pattern.search(text)
+            if match:
+                return f"{match.group(1)}: {match.group(2).strip()}"
     return None
 
 
@@ -643,14 +645,16 @@ def rerecord(
         )
         return outcome
 
-    failure = _replay(
-        settings,
-        recording,
-        only=only,
-        pytest_args=pytest_args,
-        env=env,
-        client_tests=client_tests,
-    )
+    failure = None
+    if recording.notes:  # some tests failed while recording: their replay decides
+        failure = _replay(
+            settings,
+            recording,
+            only=only,
+            pytest_args=pytest_args,
+            env=env,
+            client_tests=client_tests,
+        )
     if failure is not None:
         outcome.reason = failure
         return outcome

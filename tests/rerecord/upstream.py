@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import re
 import socket
 import struct
 import threading
@@ -102,6 +103,7 @@ class Upstream:
         self.edit: Edit | None = None
         self.fault: Fault | None = None
         self.extra_headers: list[tuple[str, str]] = []
+        self.link_query = ""  # appended to every URL of a Link header, ignored when served
         self.requests: list[tuple[str, str, dict[str, str]]] = []
         self.first_request = threading.Event()
         self.on_request: Callable[[str], None] | None = None
@@ -138,9 +140,11 @@ class Upstream:
                 return real + (rest if rest.startswith("/") else "/" + rest)
         return None
 
-    def localise(self, text: str) -> str:
+    def localise(self, text: str, *, link: bool = False) -> str:
         for _, prefix, real in SERVICES:
             text = text.replace(real, self.base + prefix)
+        if link and self.link_query:
+            text = re.sub(r"<([^>]*\?[^>]*)>", rf"<\1&{self.link_query}>", text)
         return text
 
     def find(self, method: str, url: str, body: bytes) -> Recorded | None:
@@ -171,6 +175,9 @@ class Upstream:
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length) if length else b""
                 url = upstream.real_url(self.path) or self.path
+                lookup = url
+                if upstream.link_query:
+                    lookup = url.replace("&" + upstream.link_query, "")
                 upstream.requests.append((self.command, url, dict(self.headers.items())))
                 upstream.first_request.set()
                 if upstream.on_request is not None:
@@ -179,12 +186,12 @@ class Upstream:
                 if fault is not None and fault.match in url:
                     self.fail(fault)
                     return
-                recorded = upstream.find(self.command, url, body)
+                recorded = upstream.find(self.command, lookup, body)
                 if recorded is None:
                     self.send_bytes(599, "No Recording", [], f"nothing recorded for {url}".encode())
                     return
                 headers = [
-                    (name, upstream.localise(value))
+                    (name, upstream.localise(value, link=name.lower() == "link"))
                     for name, value in recorded.headers
                     if name.lower() not in _HOP_HEADERS
                 ]
