@@ -292,3 +292,40 @@ def _scan(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
         stderr.write(f"scan: {len(findings)} secret-looking value(s) found\n")
         return 1
     return 0
+
+
+# --- coverage ---------------------------------------------------------------------------
+
+
+def _coverage_arguments(parser: argparse.ArgumentParser) -> None:
+    from ._coverage import FORMATS
+
+    parser.add_argument(
+        "--format", choices=FORMATS, default="text", help="report format (default: text)"
+    )
+    parser.add_argument(
+        "--schemas", metavar="DIR", help="the schemas folder, holding contracts.toml"
+    )
+
+
+@subcommand(
+    "coverage",
+    "Fields the code read in the last test run against the fields each contract pins; "
+    "exit 1 when code reads a field no contract pins.",
+    _coverage_arguments,
+)
+def _coverage(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
+    from ._config import load_settings
+    from ._coverage import ReadRecorder, coverage_report
+    from ._session import pinned_by_contract
+
+    settings = load_settings(schemas=args.schemas)
+    reads = ReadRecorder.load_all(settings.coverage_dir)
+    if not reads.reads():
+        raise UsageError(
+            f"no contract coverage data in {settings.coverage_dir}: run the tests first "
+            "(`make test`; tracking is on unless --no-contract-coverage)"
+        )
+    report = coverage_report(reads, pinned_by_contract(settings), root=settings.root)
+    stdout.write(report.render(args.format).rstrip("\n") + "\n")
+    return 0 if report.ok else 1
