@@ -244,7 +244,9 @@ class PluginState:
         merged = ReadRecorder.load_all(folder)
         if not merged.reads():
             return False
-        self.coverage = coverage_report(merged, self._pinned(), root=self.rootdir)
+        self.coverage = coverage_report(
+            merged, pinned_by_contract(self.settings), root=self.rootdir
+        )
         return not self.coverage.ok
 
     def summary_lines(self) -> list[str]:
@@ -255,3 +257,23 @@ class PluginState:
         if self.coverage is not None:
             lines += self.coverage.render("text").splitlines()
         return lines
+
+
+def pinned_by_contract(settings: Settings) -> dict[str, set[str]]:
+    """The JSON paths each contract's response schema pins."""
+    from ._contracts import ContractMap
+    from ._pinned import pinned_fields
+    from ._schemas import SchemaRegistry
+
+    contract_map = ContractMap.load(settings.contracts)
+    registry = SchemaRegistry.load(settings.schemas)
+    return {
+        contract.name: set(
+            pinned_fields(
+                registry.schema(contract.schema),
+                registry.referencing,
+                base_uri=registry.uri(contract.schema),
+            )
+        )
+        for contract in contract_map.contracts
+    }
