@@ -3,8 +3,9 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+ARGS   ?=
 
-.PHONY: venv test lint contracts bench rerecord drift clean
+.PHONY: venv test lint contracts scan bench rerecord drift cassettes clean
 
 venv: $(STAMP)
 
@@ -15,16 +16,39 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
 	touch $(STAMP)
 
+# The whole suite offline (record mode none, network blocked), then the secret scan.
 test: $(STAMP)
-	$(BIN)/pytest
+	$(BIN)/pytest $(ARGS)
+	$(BIN)/cassette-contracts scan
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests tools
 	$(BIN)/ruff format --check src tests tools
 	$(BIN)/mypy
 
+# The main job: every committed interaction against its contract.
 contracts: $(STAMP)
-	$(BIN)/cassette-contracts check
+	$(BIN)/cassette-contracts check $(ARGS)
+
+scan: $(STAMP)
+	$(BIN)/cassette-contracts scan $(ARGS)
+
+# Throughput of the check (cold and warm cache) and the cost of contract coverage tracking.
+bench: $(STAMP)
+	$(BIN)/python tools/bench.py
+	$(BIN)/python tools/bench_coverage.py
+
+# Re-record from the live APIs into .staging/, check, then promote (see README).
+rerecord: $(STAMP)
+	$(BIN)/cassette-contracts rerecord $(ARGS)
+
+# Record fresh into .staging/ (never promoted) and report what changed upstream.
+drift: $(STAMP)
+	$(BIN)/cassette-contracts drift $(ARGS)
+
+# Maintainers: rebuild the committed cassettes from tests/data/realdata (needs json-server).
+cassettes: $(STAMP)
+	$(BIN)/python tools/build_cassettes.py $(ARGS)
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .cassette-contracts
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .cassette-contracts .staging
