@@ -355,6 +355,13 @@ def _record(
     if run.returncode not in (0, 1):  # 2 interrupted, 3 internal error, 4 usage, 5 no tests
         result.reason = f"pytest could not record: {pytest_summary(text)} (log: {run.log})"
         return result
+    if not recorded and run.returncode == 0:
+        result.reason = (
+            f"the client tests passed ({pytest_summary(text)}) but wrote no cassette into "
+            f"{fresh}: they replayed cassettes from elsewhere; their vcr_cassette_dir must "
+            "follow --contract-cassettes (fixture contract_cassettes_dir)"
+        )
+        return result
     if not recorded:
         result.reason = f"no client test recorded a cassette ({pytest_summary(text)})"
         if only:
