@@ -11,8 +11,13 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture(autouse=True)
-def _no_real_upstream_config(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Tests never inherit a developer's tokens or upstream overrides from the environment."""
+def _no_real_upstream_config(monkeypatch: pytest.MonkeyPatch, pytestconfig: pytest.Config) -> None:
+    """Replays never inherit a developer's tokens or upstream overrides from the environment.
+
+    While recording (`cassette-contracts rerecord`) they are exactly what the run needs.
+    """
+    if (pytestconfig.getoption("--record-mode") or "none") != "none":
+        return
     for name in (
         "GITHUB_TOKEN",
         "GITHUB_API_URL",

@@ -67,6 +67,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def pytest_configure(config: pytest.Config) -> None:
     from ._session import PluginState
 
+    config.addinivalue_line(
+        "markers",
+        "frozen_cassette: the cassette captures an event that cannot be re-recorded on demand "
+        "(a rate limit, derived paging, a real notification); `cassette-contracts rerecord` "
+        "and `drift` deselect the test and leave its cassette as committed.",
+    )
     config.stash[_STATE] = PluginState.from_pytest(config)
 
 

@@ -12,16 +12,24 @@ from typing import Any
 
 import pytest
 
-CASSETTES = Path(__file__).resolve().parents[2] / "cassettes"
-
 #: Tests that talk to a local server on loopback (faults, overrides) opt in to it explicitly.
 loopback = pytest.mark.block_network(allowed_hosts=["127.0.0.1", "localhost"])
 
 
 @pytest.fixture(scope="module")
-def vcr_cassette_dir(request: pytest.FixtureRequest) -> str:
-    """``cassettes/<client>``: the module's ``CLIENT`` names the folder."""
-    return str(CASSETTES / request.module.CLIENT)
+def vcr_cassette_dir(request: pytest.FixtureRequest, contract_cassettes_dir: Path) -> str:
+    """``<cassettes>/<client>``: the module's ``CLIENT`` names the folder.
+
+    The cassettes folder comes from the cassette-contracts plugin (``--contract-cassettes`` >
+    ``[tool.cassette_contracts] cassettes``), so re-recording can point it at a staging folder.
+    """
+    return str(contract_cassettes_dir / request.module.CLIENT)
+
+
+#: The cassette captures an event that cannot be reproduced on demand against the live API (a
+#: rate limit, paging derived from a real page, a notification that would really be sent):
+#: ``cassette-contracts rerecord`` deselects it and leaves its cassette as committed.
+frozen = pytest.mark.frozen_cassette
 
 
 def replay(name: str, **vcr_kwargs: Any) -> Callable[[Any], Any]:

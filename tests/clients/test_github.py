@@ -18,7 +18,7 @@ from api_clients.github import (
     list_user_repos,
 )
 
-from .conftest import loopback, replay
+from .conftest import frozen, loopback, replay
 
 CLIENT = "github"
 RATE_LIMITED_REPO = (
@@ -145,30 +145,31 @@ def test_timeout_reads_timeout_fetching_profile(stalling_server: str) -> None:
         profile.fetch()
 
 
+@frozen
 @replay("repo_rate_limited")
 def test_429_with_retry_after_gives_reset_time(vcr: Any) -> None:
     """A real 429 becomes RateLimitedError with the reset time from Retry-After."""
     repo = RATE_LIMITED_REPO
     with pytest.raises(RateLimitedError, match="rate limited \\(429\\)") as info:
         GitHubClient().get_repo("hub4j-test-org", repo)
-    (response,) = vcr.responses
+    response = vcr.responses[0]
     assert info.value.reset_at is not None
     retry_after = response["headers"]["Retry-After"][0]
     assert info.value.reset_at.strftime("%a, %d %b %Y %H:%M:%S GMT") == retry_after
 
 
+@frozen
 @replay("repo_rate_limit_exhausted")
 def test_403_with_exhausted_limit_gives_reset_from_x_ratelimit_reset(vcr: Any) -> None:
     """A 403 with X-RateLimit-Remaining: 0 becomes RateLimitedError reset at X-RateLimit-Reset."""
-    (request,) = vcr.requests
-    owner, repo = request.path.split("/")[2:4]
     with pytest.raises(RateLimitedError) as info:
-        GitHubClient().get_repo(owner, repo)
-    (response,) = vcr.responses
+        GitHubClient().get_repo("hub4j-test-org", "temp-testHandler_Wait_Missing_Date_Header")
+    response = vcr.responses[0]
     reset = int(response["headers"]["X-RateLimit-Reset"][0])
     assert info.value.reset_at == datetime.fromtimestamp(reset, tz=timezone.utc)
 
 
+@frozen
 @replay("user_repos_kohsuke")
 def test_list_user_repos_follows_link_next_across_pages(vcr: Any) -> None:
     """All 62 repositories come back, fetched over 4 pages of 20 via Link: rel="next"."""

@@ -10,9 +10,14 @@ from pytest_httpserver import HTTPServer
 
 from api_clients.notifications import NtfyClient, send_notification
 
-from .conftest import loopback, replay
+from .conftest import frozen, loopback, replay
 
 CLIENT = "notifications"
+#: What the committed cassettes were recorded with (see their provenance).
+TOPIC = "cassette-contracts-alerts"
+EMAIL = "alice@example.com"
+MESSAGE = "Your weekly report is ready"
+URGENT_MESSAGE = "Disk usage on db-1 is above 95%"
 
 #: Match the JSON body too: the request the client sends must equal the recorded one.
 BODY_MATCH = ["method", "scheme", "host", "port", "path", "query", "body"]
@@ -24,34 +29,37 @@ def _recorded_body(vcr: Any) -> dict[str, Any]:
     return body
 
 
+@frozen
 @replay("publish", match_on=BODY_MATCH)
-def test_send_notification_returns_published_message(vcr: Any) -> None:
+def test_send_notification_returns_published_message() -> None:
     """The message JSON ntfy answers with comes back as a dict."""
-    sent = _recorded_body(vcr)
-    client = NtfyClient(topic=sent["topic"])
-    message = send_notification(sent["email"], sent["message"], client=client)
+    message = send_notification(EMAIL, MESSAGE, client=NtfyClient(topic=TOPIC))
     assert message["event"] == "message"
-    assert message["topic"] == sent["topic"]
-    assert message["message"] == sent["message"]
+    assert message["topic"] == TOPIC
+    assert message["message"] == MESSAGE
 
 
+@frozen
 @replay("publish", match_on=BODY_MATCH)
 def test_normal_notification_publishes_priority_3(vcr: Any) -> None:
     """A non-urgent notification sends topic, message, email and priority 3, body for body."""
-    sent = _recorded_body(vcr)
-    assert sent["priority"] == 3
-    send_notification(sent["email"], sent["message"], client=NtfyClient(topic=sent["topic"]))
+    send_notification(EMAIL, MESSAGE, client=NtfyClient(topic=TOPIC))
     assert vcr.play_count == 1
+    assert _recorded_body(vcr) == {
+        "topic": TOPIC,
+        "message": MESSAGE,
+        "email": EMAIL,
+        "priority": 3,
+    }
 
 
+@frozen
 @replay("publish_urgent", match_on=BODY_MATCH)
 def test_urgent_notification_publishes_priority_4(vcr: Any) -> None:
     """An urgent notification sends priority 4, body for body."""
-    sent = _recorded_body(vcr)
-    assert sent["priority"] == 4
-    client = NtfyClient(topic=sent["topic"])
-    send_notification(sent["email"], sent["message"], urgent=True, client=client)
+    send_notification(EMAIL, URGENT_MESSAGE, urgent=True, client=NtfyClient(topic=TOPIC))
     assert vcr.play_count == 1
+    assert _recorded_body(vcr)["priority"] == 4
 
 
 @loopback
