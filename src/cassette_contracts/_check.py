@@ -14,6 +14,7 @@ import multiprocessing as mp
 import os
 import tempfile
 import threading
+import time
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -27,7 +28,7 @@ from jsonschema.exceptions import ValidationError, best_match  # type: ignore[im
 
 from ._cassette import Interaction, header, parse_cassette
 from ._contracts import Contract, ContractMap
-from ._schemas import SchemaRegistry
+from ._schemas import SchemaRegistry, json_pointer
 from .errors import (
     CassetteError,
     ContractMapError,
@@ -165,7 +166,7 @@ def _body_violations(
         schema_file, schema_path = (
             (place[0], f"{place[1].rstrip('/')}/{first.validator}")
             if place is not None
-            else (schema, _pointer(first.absolute_schema_path))
+            else (schema, json_pointer(first.absolute_schema_path))
         )
         found.append(
             _violation(
@@ -193,10 +194,6 @@ def _found(error: ValidationError) -> str:
 
 def _shorten(text: str) -> str:
     return text if len(text) <= _MESSAGE_LIMIT else text[: _MESSAGE_LIMIT - 1] + "…"
-
-
-def _pointer(parts: Iterable[Any]) -> str:
-    return "#/" + "/".join(str(p).replace("~", "~0").replace("/", "~1") for p in parts)
 
 
 def _query_violations(interaction: Interaction, contract: Contract) -> list[Violation]:
@@ -364,7 +361,7 @@ def check(
                         f"contract {contract.name!r}: {problem.message}", file=contract_map.path
                     )
                 )
-    paths = [Path(p) for p in cassette_paths]
+    paths = [p if isinstance(p, Path) else Path(p) for p in cassette_paths]
     result_cache = None
     hits: dict[int, _FileOutcome] = {}
     if cache_dir is not None:
@@ -500,35 +497,61 @@ def _environment_key(contract_map: ContractMap, registry: SchemaRegistry) -> str
 
 
 class _ResultCache:
-    """One JSON file of per-cassette outcomes, valid for one schemas + contracts + harness."""
+    """One JSON file: per-cassette outcomes, valid for one schemas + contracts + harness.
+
+    ``entries`` maps the sha256 of a cassette's bytes to what checking it found. ``files``
+    remembers, per cassette path, the stat (size, mtime, inode, ctime) under which it had a
+    given sha256, so an unchanged file is not read again, the way git's index works. A stat
+    is only trusted when the file's mtime was over a second older than the moment it was
+    read: a later write, even within the same clock tick as the one before, changes it.
+    """
 
     def __init__(self, directory: Path, environment: str) -> None:
         self.file = directory / CACHE_FILE
         self.environment = environment
         self.entries: dict[str, Any] = {}
+        self.files: dict[str, list[Any]] = {}
         self.changed = False
         try:
             stored = json.loads(self.file.read_bytes())
+            if stored["format"] == _CACHE_FORMAT and isinstance(stored["files"], dict):
+                self.files = stored["files"]  # bytes -> sha256 does not depend on the schemas
             if stored["environment"] == environment and isinstance(stored["entries"], dict):
                 self.entries = stored["entries"]
         except (OSError, ValueError, KeyError, TypeError):
             pass  # missing, corrupt, or for other schemas: start afresh
 
-    def get(self, path: Path) -> _FileOutcome | None:
-        """The stored outcome for the current bytes of ``path``, or None."""
+    def _key(self, path: Path) -> str | None:
+        """sha256 of the bytes of ``path``, from its unchanged stat or by reading it."""
+        name = os.path.abspath(path)
         try:
-            key = hashlib.sha256(path.read_bytes()).hexdigest()
+            before = os.stat(name)
+            stat = [before.st_size, before.st_mtime_ns, before.st_ino, before.st_ctime_ns]
+            known = self.files.get(name)
+            if isinstance(known, list) and len(known) == 5 and known[:4] == stat:
+                return str(known[4])
+            read_at = time.time_ns()
+            key = hashlib.sha256(Path(name).read_bytes()).hexdigest()
         except OSError:
             return None  # reported when the file is checked
-        entry = self.entries.get(key)
-        if entry is None:
+        if before.st_mtime_ns < read_at - 1_000_000_000:
+            self.files[name] = [*stat, key]
+            self.changed = True
+        return key
+
+    def get(self, path: Path) -> _FileOutcome | None:
+        """The stored outcome for the current bytes of ``path``, or None."""
+        key = self._key(path)
+        entry = self.entries.get(key) if key is not None else None
+        if key is None or entry is None:
             return None
         try:
-            cassette = display_path(path)
+            stored = entry["violations"]
+            cassette = display_path(path) if stored else ""
             return _FileOutcome(
                 key=key,
                 counts={str(k): int(v) for k, v in entry["counts"].items()},
-                violations=[Violation(cassette=cassette, **v) for v in entry["violations"]],
+                violations=[Violation(cassette=cassette, **v) for v in stored],
                 interactions=int(entry["interactions"]),
             )
         except (KeyError, TypeError, ValueError, AttributeError):
@@ -551,7 +574,12 @@ class _ResultCache:
     def save(self) -> None:
         if not self.changed:
             return
-        document = {"environment": self.environment, "entries": self.entries}
+        document = {
+            "format": _CACHE_FORMAT,
+            "environment": self.environment,
+            "entries": self.entries,
+            "files": self.files,
+        }
         try:
             self.file.parent.mkdir(parents=True, exist_ok=True)
             ignore = self.file.parent / ".gitignore"

@@ -100,14 +100,7 @@ def _json(result: CheckResult) -> str:
 
 
 def _junit(result: CheckResult) -> str:
-    suite = ElementTree.Element(
-        "testsuite",
-        name="cassette-contracts",
-        tests=str(len(result.rows) + len({e.file for e in result.errors})),
-        failures=str(sum(r.result == "broken" for r in result.rows)),
-        errors=str(len({e.file for e in result.errors})),
-        skipped=str(sum(r.result == "unused" for r in result.rows)),
-    )
+    suite = ElementTree.Element("testsuite", name="cassette-contracts")
     for row in result.rows:
         case = ElementTree.SubElement(
             suite, "testcase", classname="contracts", name=row.contract, file=row.schema
@@ -121,7 +114,12 @@ def _junit(result: CheckResult) -> str:
         elif row.result == "unused":
             ElementTree.SubElement(case, "skipped", message="no recorded interaction matched")
         elif row.result == "error":
-            ElementTree.SubElement(case, "error", message=f"schema {row.schema} cannot be used")
+            why = (
+                f"{row.errors} interaction(s) could not be checked"
+                if row.errors
+                else f"schema {row.schema} cannot be used"
+            )
+            ElementTree.SubElement(case, "error", message=why)
     by_file: dict[str, list[InputError]] = {}
     for error in result.errors:
         by_file.setdefault(error.file or "(input)", []).append(error)
@@ -129,6 +127,10 @@ def _junit(result: CheckResult) -> str:
         case = ElementTree.SubElement(suite, "testcase", classname="inputs", name=file, file=file)
         element = ElementTree.SubElement(case, "error", message=errors[0].message)
         element.text = "\n".join(str(e) for e in errors)
+    cases = suite.findall("testcase")
+    for attribute, child in (("failures", "failure"), ("errors", "error"), ("skipped", "skipped")):
+        suite.set(attribute, str(sum(case.find(child) is not None for case in cases)))
+    suite.set("tests", str(len(cases)))
     ElementTree.indent(suite)
     body = ElementTree.tostring(suite, encoding="unicode")
     return f'<?xml version="1.0" encoding="utf-8"?>\n<testsuites>\n{body}\n</testsuites>\n'

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from os import PathLike
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -28,7 +28,7 @@ from .errors import SchemaError
 if TYPE_CHECKING:
     from referencing._core import Resolver
 
-__all__ = ["BASE_URI", "SchemaRegistry"]
+__all__ = ["BASE_URI", "SchemaRegistry", "json_pointer"]
 
 Check = Callable[[Any], bool]
 
@@ -42,7 +42,8 @@ _NAMED_SUBSCHEMAS = frozenset(
 )
 
 
-def _pointer(parts: Iterator[Any] | list[Any]) -> str:
+def json_pointer(parts: Iterable[Any]) -> str:
+    """``#/a/b~1c`` for the path ``["a", "b/c"]`` (RFC 6901, as a URI fragment)."""
     escaped = (str(p).replace("~", "~0").replace("/", "~1") for p in parts)
     return "#/" + "/".join(escaped)
 
@@ -171,7 +172,7 @@ class SchemaRegistry:
             self._places = {}
             for name, contents in self._contents.items():
                 for node, where in _walk(contents, []):
-                    self._places.setdefault(id(node), (name, _pointer(where)))
+                    self._places.setdefault(id(node), (name, json_pointer(where)))
         return self._places.get(id(subschema))
 
     def quick_check(self, name: str) -> Check | None:
@@ -221,7 +222,7 @@ def _parse(data: bytes, path: Path) -> Any:
     except JsonschemaSchemaError as exc:
         worst = best_match([exc]) or exc
         raise SchemaError(
-            f"not a valid JSON Schema 2020-12 at {_pointer(list(worst.absolute_path))}: "
+            f"not a valid JSON Schema 2020-12 at {json_pointer(worst.absolute_path)}: "
             f"{worst.message}",
             file=path,
         ) from None
@@ -249,7 +250,7 @@ def _dangling_ref(
             else:
                 reason = f"{document} is not a schema here (nothing is fetched)"
             return SchemaError(
-                f"{keyword} {ref!r} at {_pointer(where)} does not resolve: {reason}", file=path
+                f"{keyword} {ref!r} at {json_pointer(where)} does not resolve: {reason}", file=path
             )
     return None
 
@@ -452,7 +453,10 @@ class _Compiler:
                 return _always
             return lambda x: checker.conforms(x, value)
         if name == "pattern":
-            regex = re.compile(value)
+            try:
+                regex = re.compile(value)
+            except re.error:
+                raise _Unsupported from None
             return lambda x: not isinstance(x, str) or regex.search(x) is not None
         if name in _NUMERIC:
             return _NUMERIC[name](value)

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -84,3 +86,31 @@ def test_cache_folder_ignores_itself(project: Path, cli: Callable[..., Run]) -> 
     """The cache folder carries a .gitignore, so it never shows up in git status."""
     cli("check")
     assert (project / ".cassette-contracts" / ".gitignore").read_text().endswith("*\n")
+
+
+def _age(root: Path) -> None:
+    """Date every cassette an hour back, as files checked out long ago are."""
+    for path in (root / "cassettes").rglob("*.yaml"):
+        os.utime(path, (time.time() - 3600, time.time() - 3600))
+
+
+def test_unchanged_files_are_known_by_their_stat(project: Path, cli: Callable[..., Run]) -> None:
+    """Files older than a second are remembered by stat, so a warm run need not read them."""
+    _age(project)
+    cli("check")
+    stored = json.loads((project / CACHE).read_text())
+    assert len(stored["files"]) == 4
+    assert _json(cli("check", "--format", "json"))["cached_files"] == 4
+
+
+def test_same_size_edit_with_restored_mtime_is_seen(project: Path, cli: Callable[..., Run]) -> None:
+    """An edit that keeps size and mtime still changes ctime: the file is read again."""
+    _age(project)
+    cli("check")
+    cassette = project / "cassettes" / "github" / "user.yaml"
+    old = cassette.stat()
+    cassette.write_text(cassette.read_text().replace('"bio":null', '"bio":1234'))
+    assert cassette.stat().st_size == old.st_size
+    os.utime(cassette, ns=(old.st_atime_ns, old.st_mtime_ns))
+    run = cli("check", "--format", "json")
+    assert (run.code, _json(run)["cached_files"]) == (1, 3)
