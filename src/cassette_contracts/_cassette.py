@@ -40,7 +40,7 @@ _Loader.add_constructor("tag:yaml.org,2002:python/str", _construct_str)
 _Loader.add_constructor("tag:yaml.org,2002:python/unicode", _construct_str)
 _Loader.add_constructor("tag:yaml.org,2002:python/tuple", _construct_tuple)
 
-Headers = Mapping[str, "list[str]"]
+Headers = Mapping[str, list[str]]
 
 
 def header(headers: Headers, name: str) -> list[str] | None:
