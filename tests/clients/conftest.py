@@ -41,57 +41,22 @@ def replay(name: str, **vcr_kwargs: Any) -> Callable[[Any], Any]:
     return decorate
 
 
-@pytest.fixture
-def stalling_server() -> Iterator[str]:
-    """A server on 127.0.0.1 that accepts connections and never answers (a stalled upstream)."""
+@contextlib.contextmanager
+def _loopback_server(handle: Callable[[socket.socket], None]) -> Iterator[str]:
+    """Accept connections on 127.0.0.1 in a thread, hand each to ``handle``; yield the URL."""
     listener = socket.socket()
     listener.bind(("127.0.0.1", 0))
     listener.listen(8)
-    accepted: list[socket.socket] = []
-    stop = threading.Event()
-
-    def accept() -> None:
-        listener.settimeout(0.05)
-        while not stop.is_set():
-            try:
-                conn, _ = listener.accept()
-            except OSError:
-                continue
-            accepted.append(conn)
-
-    thread = threading.Thread(target=accept, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{listener.getsockname()[1]}"
-    finally:
-        stop.set()
-        thread.join()
-        for conn in accepted:
-            conn.close()
-        listener.close()
-
-
-@pytest.fixture
-def resetting_server() -> Iterator[str]:
-    """A server on 127.0.0.1 that resets every connection as soon as the request arrives."""
-    listener = socket.socket()
-    listener.bind(("127.0.0.1", 0))
-    listener.listen(8)
+    listener.settimeout(0.05)
     stop = threading.Event()
 
     def serve() -> None:
-        listener.settimeout(0.05)
         while not stop.is_set():
             try:
                 conn, _ = listener.accept()
             except OSError:
                 continue
-            with conn:
-                conn.settimeout(1)
-                with contextlib.suppress(OSError):
-                    conn.recv(65536)
-                # SO_LINGER 0: close() sends RST instead of FIN.
-                conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            handle(conn)
 
     thread = threading.Thread(target=serve, daemon=True)
     thread.start()
@@ -101,6 +66,32 @@ def resetting_server() -> Iterator[str]:
         stop.set()
         thread.join()
         listener.close()
+
+
+@pytest.fixture
+def stalling_server() -> Iterator[str]:
+    """A server on 127.0.0.1 that accepts connections and never answers (a stalled upstream)."""
+    accepted: list[socket.socket] = []
+    with _loopback_server(accepted.append) as url:
+        yield url
+    for conn in accepted:
+        conn.close()
+
+
+def _reset(conn: socket.socket) -> None:
+    """Read the request, then close with SO_LINGER 0: the peer gets RST, not FIN."""
+    with conn:
+        conn.settimeout(1)
+        with contextlib.suppress(OSError):
+            conn.recv(65536)
+        conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+
+
+@pytest.fixture
+def resetting_server() -> Iterator[str]:
+    """A server on 127.0.0.1 that resets every connection as soon as the request arrives."""
+    with _loopback_server(_reset) as url:
+        yield url
 
 
 @pytest.fixture
