@@ -183,6 +183,8 @@ class Interaction:
             body = request.body
         if hasattr(body, "read"):
             body = body.read()
+        elif isinstance(body, (Mapping, list)):  # aiohttp json=
+            body = request_body(body)
         elif body is not None and not isinstance(body, (bytes, str)):
             body = b"".join(x if isinstance(x, bytes) else str(x).encode() for x in body)
         headers = {str(k): _header_values(v) for k, v in dict(request.headers).items()}
