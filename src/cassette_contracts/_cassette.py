@@ -1,22 +1,47 @@
-"""Load vcrpy YAML cassettes, with the line where each interaction starts, and decode bodies."""
+"""Load vcrpy cassettes (YAML or JSON serializer), with the line where each interaction starts.
+
+Bodies are kept as stored; ``Interaction`` decodes them for checking (``_bodies``).
+"""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from os import PathLike
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from ._bodies import (
+    STREAM_END,
+    BodyError,
+    BodyKind,
+    StreamEvent,
+    body_text,
+    classify_body,
+    codings,
+    decode_content,
+    event_json,
+    parse_ndjson,
+    parse_sse,
+)
+from ._formats import (
+    JSON_SUFFIXES,
+    cassette_records,
+    header_items,
+    parse_json_cassette,
+    refuse_legacy,
+    request_body,
+    response_record,
+)
 from .errors import CassetteError, UsageError
 
 __all__ = ["Cassette", "Interaction", "iter_cassette_paths", "load_cassette"]
 
-CASSETTE_SUFFIXES = (".yaml", ".yml")
-_GZIP_MAGIC = b"\x1f\x8b"
+CASSETTE_SUFFIXES = (".yaml", ".yml", *JSON_SUFFIXES)
 
 try:  # libyaml when PyYAML was built with it: several times faster
     _BaseLoader: type[yaml.SafeLoader] = yaml.CSafeLoader  # type: ignore[assignment,unused-ignore]
@@ -68,6 +93,8 @@ class Interaction:
     ``index`` is the 0-based position in the cassette's ``interactions:`` list and ``line``
     the 1-based line of the cassette file where it starts (None when not known, e.g. for an
     interaction built in memory). Header values are lists, as in the cassette file.
+    ``response_body`` is the body as stored (possibly still compressed); ``decoded_body``,
+    ``body_kind``, ``text()``, ``json()`` and ``events()`` read it as a client does.
     """
 
     cassette: Path
@@ -83,10 +110,52 @@ class Interaction:
 
     def json(self) -> Any:
         """The response body parsed as JSON; CassetteError says why it is not JSON."""
-        return decode_json(self, self.response_body, self.response_headers, "response")
+        return _parse_json(self, self.decoded_body, self.response_headers, "response")
+
+    @cached_property
+    def decoded_body(self) -> bytes:
+        """The response body with its Content-Encoding undone (decided by its bytes)."""
+        return _decoded(self, self.response_body, self.response_headers, "response")
+
+    @cached_property
+    def body_kind(self) -> BodyKind:
+        """What a client gets: json, empty, text, binary, event-stream or ndjson."""
+        content_type = header(self.response_headers, "Content-Type")
+        return classify_body(self.status, self.method, content_type, self.decoded_body)
+
+    def text(self) -> str:
+        """The decoded response body as text in its declared charset (UTF-8 by default)."""
+        try:
+            return body_text(self.decoded_body, header(self.response_headers, "Content-Type"))
+        except BodyError as exc:
+            raise self.error(f"response {exc}{_coding_note(self.response_headers)}") from None
+
+    def events(self) -> tuple[StreamEvent, ...]:
+        """The events of an event-stream (SSE) or NDJSON response, in order."""
+        kind = self.body_kind
+        if kind.kind == "event-stream":
+            return parse_sse(self.text())
+        if kind.kind == "ndjson":
+            return parse_ndjson(self.text())
+        raise self.error(
+            f"response body is {kind.kind} ({kind.media_type or 'no Content-Type'}), "
+            "not an event stream (text/event-stream or NDJSON)"
+        )
+
+    def event_json(self) -> list[tuple[int, Any]]:
+        """(index, JSON) of each event of a stream response; an SSE ``[DONE]`` end is left out."""
+        found = []
+        for event in self.events():
+            if event.data.strip() == STREAM_END and self.body_kind.kind == "event-stream":
+                continue
+            try:
+                found.append((event.index, event_json(event)))
+            except BodyError as exc:
+                raise self.error(f"response {exc}") from None
+        return found
 
     def request_json(self) -> Any:
-        """The request body parsed as JSON; CassetteError says why it is not JSON."""
+        """The request body parsed as JSON (decoded first); CassetteError says why it is not."""
         return decode_json(self, self.request_body or b"", self.request_headers, "request")
 
     def error(self, message: str, *, json_path: str | None = None) -> CassetteError:
@@ -114,6 +183,8 @@ class Interaction:
             body = request.body
         if hasattr(body, "read"):
             body = body.read()
+        elif isinstance(body, (Mapping, list)):  # aiohttp json=
+            body = request_body(body)
         elif body is not None and not isinstance(body, (bytes, str)):
             body = b"".join(x if isinstance(x, bytes) else str(x).encode() for x in body)
         headers = {str(k): _header_values(v) for k, v in dict(request.headers).items()}
@@ -130,6 +201,17 @@ class Interaction:
         )
 
 
+def _headers(headers: Any) -> dict[str, list[str]] | None:
+    """Header mapping with list values, from a mapping or a list of pairs; None if neither."""
+    items = header_items(headers)
+    if items is None:
+        return None
+    found: dict[str, list[str]] = {}
+    for name, value in items:
+        found.setdefault(str(name), []).extend(_header_values(value))
+    return found
+
+
 def _header_values(value: Any) -> list[str]:
     if isinstance(value, (list, tuple)):
         return [str(v) for v in value]
@@ -139,7 +221,7 @@ def _header_values(value: Any) -> list[str]:
 def _as_bytes(body: Any) -> bytes | None:
     if body is None or isinstance(body, bytes):
         return body
-    return str(body).encode("utf-8")
+    return str(body).encode("utf-8", "surrogatepass")  # a lone surrogate is still kept
 
 
 def _response_fields(response: Any, path: Path, index: int, line: int | None) -> dict[str, Any]:
@@ -148,12 +230,13 @@ def _response_fields(response: Any, path: Path, index: int, line: int | None) ->
 
     if not isinstance(response, Mapping):
         raise bad("'response' is not a mapping")
+    response = response_record(response)
     status = response.get("status")
     code = status.get("code") if isinstance(status, Mapping) else None
     if not isinstance(code, int) or isinstance(code, bool):
-        raise bad("response has no integer 'status: {code: ...}'")
-    headers = response.get("headers") or {}
-    if not isinstance(headers, Mapping):
+        raise bad("response has no integer 'status: {code: ...}' (nor httpx-era 'status_code')")
+    headers = _headers(response.get("headers"))
+    if headers is None:
         raise bad("response 'headers' is not a mapping")
     body = response.get("body")
     string = body.get("string") if isinstance(body, Mapping) else body
@@ -161,33 +244,47 @@ def _response_fields(response: Any, path: Path, index: int, line: int | None) ->
         raise bad("response body is neither text nor !!binary")
     return {
         "status": code,
-        "response_headers": {str(k): _header_values(v) for k, v in headers.items()},
+        "response_headers": headers,
         "response_body": _as_bytes(string) or b"",
     }
 
 
+def _coding_note(headers: Headers) -> str:
+    applied = codings(header(headers, "Content-Encoding"))
+    return f" after undoing Content-Encoding {', '.join(applied)}" if applied else ""
+
+
+def _decoded(interaction: Interaction, body: bytes, headers: Headers, side: str) -> bytes:
+    try:
+        return decode_content(body, header(headers, "Content-Encoding"))
+    except BodyError as exc:
+        raise interaction.error(f"{side} {exc}") from None
+
+
 def decode_json(interaction: Interaction, body: bytes, headers: Headers, side: str) -> Any:
-    """Parse ``body`` as JSON, or raise a CassetteError that says what the body is instead."""
+    """Parse ``body`` as JSON, or raise a CassetteError that says what the body is instead.
+
+    A compressed body is decoded first (by its bytes, see ``_bodies.decode_content``).
+    """
+    return _parse_json(interaction, _decoded(interaction, body, headers, side), headers, side)
+
+
+def _parse_json(interaction: Interaction, body: bytes, headers: Headers, side: str) -> Any:
     if not body:
         raise interaction.error(f"{side} body is empty where JSON is expected")
     try:
         return json.loads(body)
     except UnicodeDecodeError as exc:
-        if body.startswith(_GZIP_MAGIC):
-            encoding = ",".join(header(headers, "Content-Encoding") or ["none declared"])
-            raise interaction.error(
-                f"{side} body is gzip-compressed (Content-Encoding: {encoding}), not JSON: "
-                "record with vcr_config decode_compressed_response=True"
-            ) from None
         content_type = ",".join(header(headers, "Content-Type") or ["none declared"])
         raise interaction.error(
-            f"{side} body is not valid UTF-8 (byte {exc.start}: "
+            f"{side} body{_coding_note(headers)} is not valid UTF-8 (byte {exc.start}: "
             f"{body[exc.start : exc.start + 1]!r}; Content-Type: {content_type}), so it is not JSON"
         ) from None
     except ValueError as exc:
         content_type = ",".join(header(headers, "Content-Type") or ["none declared"])
         raise interaction.error(
-            f"{side} body is not JSON ({exc}; Content-Type: {content_type}; starts {body[:40]!r})"
+            f"{side} body{_coding_note(headers)} is not JSON ({exc}; Content-Type: "
+            f"{content_type}; starts {body[:40]!r})"
         ) from None
 
 
@@ -202,37 +299,13 @@ def load_cassette(path: str | PathLike[str]) -> Cassette:
 
 
 def parse_cassette(data: bytes, path: Path) -> Cassette:
-    """Parse cassette bytes already read from ``path``."""
-    document, lines = _parse_yaml(data, path)
-    if not isinstance(document, Mapping):
-        kind = "empty" if document is None else f"a YAML {type(document).__name__}"
-        raise CassetteError(
-            f"not a vcrpy cassette: the document is {kind}, expected a mapping with "
-            "'version' and 'interactions'",
-            file=path,
-            line=1,
-        )
-    if "version" not in document:
-        raise CassetteError(
-            "not a vcrpy cassette: no 'version' key (vcrpy writes 'version: 1')", file=path
-        )
-    if document["version"] != 1:
-        raise CassetteError(
-            f"unsupported cassette version {document['version']!r}: only 'version: 1' "
-            "(vcrpy >= 1.0) is supported",
-            file=path,
-        )
-    records = document.get("interactions")
-    if records is None:
-        raise CassetteError(
-            "not a vcrpy cassette: no 'interactions' list (vcrpy writes 'interactions:')",
-            file=path,
-        )
-    if not isinstance(records, list):
-        raise CassetteError("'interactions' is not a list", file=path)
-    metadata = document.get("metadata") or {}
-    if not isinstance(metadata, Mapping):
-        raise CassetteError("'metadata' is not a mapping", file=path)
+    """Parse cassette bytes already read from ``path`` (JSON serializer when it ends .json)."""
+    if path.suffix.lower() in JSON_SUFFIXES:
+        document, lines = parse_json_cassette(data, path)
+    else:
+        refuse_legacy(data, path)
+        document, lines = _parse_yaml(data, path)
+    records, metadata = cassette_records(document, path)
     if len(lines) != len(records):
         lines = [None] * len(records)
     interactions = tuple(
@@ -339,26 +412,28 @@ def _interaction(record: Any, path: Path, index: int, line: int | None) -> Inter
     method, uri = request.get("method"), request.get("uri")
     if not isinstance(method, str) or not isinstance(uri, str):
         raise bad("request has no 'method' and 'uri' strings")
-    headers = request.get("headers") or {}
-    if not isinstance(headers, Mapping):
+    headers = _headers(request.get("headers"))
+    if headers is None:
         raise bad("request 'headers' is not a mapping")
-    body = request.get("body")
-    if body is not None and not isinstance(body, (str, bytes)):
-        raise bad("request body is neither text, !!binary nor null")
+    try:
+        body = request_body(request.get("body"))
+    except TypeError:
+        raise bad("request body is neither text, !!binary, JSON data nor null") from None
     return Interaction(
         cassette=path,
         index=index,
         line=line,
         method=method.upper(),
         uri=uri,
-        request_headers={str(k): _header_values(v) for k, v in headers.items()},
+        request_headers=headers,
         request_body=_as_bytes(body),
         **_response_fields(record["response"], path, index, line),
     )
 
 
 def iter_cassette_paths(paths: Iterable[str | PathLike[str]]) -> list[Path]:
-    """Cassette files named by ``paths`` (files, or folders searched for *.yaml / *.yml), sorted.
+    """Cassette files named by ``paths`` (files, or folders searched for *.yaml, *.yml and
+    *.json), sorted.
 
     A file named directly is taken whatever its suffix; a path that does not exist is a
     UsageError.
@@ -368,7 +443,7 @@ def iter_cassette_paths(paths: Iterable[str | PathLike[str]]) -> list[Path]:
         path = Path(each)
         if path.is_dir():
             found.update(
-                p for p in path.rglob("*") if p.suffix in CASSETTE_SUFFIXES and p.is_file()
+                p for p in path.rglob("*") if p.suffix.lower() in CASSETTE_SUFFIXES and p.is_file()
             )
         elif path.is_file():
             found.add(path)

@@ -36,10 +36,10 @@ def _assert_input_error(run: Run, *lines: str) -> None:
             "starts at line 9)",
         ),
         ("no_interactions.yaml", ": not a vcrpy cassette: no 'interactions' list"),
-        ("no_version.yaml", ": not a vcrpy cassette: no 'version' key (vcrpy writes 'version: 1')"),
         (
             "not_mapping.yaml",
-            ":1: not a vcrpy cassette: the document is a YAML list, expected a mapping",
+            ":1: pre-1.0 vcrpy cassette format (a list of interactions, no 'version'), which "
+            "vcrpy no longer loads: convert it with `python -m vcr.migration PATH`",
         ),
         (
             "body_not_json.yaml",
@@ -47,9 +47,10 @@ def _assert_input_error(run: Run, *lines: str) -> None:
             "(char 0); Content-Type: text/html; charset=utf-8; starts b'<!DOCTYPE html>",
         ),
         (
-            "gzip_body.yaml",
-            ":2: interaction 0: response body is gzip-compressed (Content-Encoding: gzip), not "
-            "JSON: record with vcr_config decode_compressed_response=True",
+            "corrupt_gzip.yaml",
+            ":2: interaction 0: response body has Content-Encoding gzip but is neither gzip data "
+            "(EOFError: Compressed file ended before the end-of-stream marker was reached) nor "
+            "plain text",
         ),
         (
             "binary_body.yaml",
@@ -122,7 +123,7 @@ def test_one_bad_file_does_not_hide_the_others(project: Path, cli: Callable[...,
     shutil.copytree(CORPUS / "bad_cassettes", project / "cassettes" / "bad")
     run = cli("check", "--no-cache")
     assert run.code == 2
-    for name in ("malformed", "gzip_body", "no_version", "binary_body", "no_contract"):
+    for name in ("malformed", "corrupt_gzip", "not_mapping", "binary_body", "no_contract"):
         assert f"cassettes/bad/{name}.yaml:" in run.out
     assert "broken at $.public_repos" in run.out  # type_changed.yaml, checked too
     assert "ntfy.publish                      1" in run.out

@@ -82,24 +82,25 @@ def test_malformed_structure(tmp_path: Path, text: str, message: str) -> None:
 
 def test_error_attributes() -> None:
     """An InputError carries file, line and interaction as data, not only in its text."""
-    [interaction] = load_cassette(CORPUS / "bad_cassettes" / "gzip_body.yaml").interactions
+    [interaction] = load_cassette(CORPUS / "bad_cassettes" / "corrupt_gzip.yaml").interactions
     with pytest.raises(CassetteError) as caught:
         interaction.json()
     error = caught.value
-    assert str(error.file).endswith("corpus/bad_cassettes/gzip_body.yaml")
+    assert str(error.file).endswith("corpus/bad_cassettes/corrupt_gzip.yaml")
     assert (error.line, error.interaction, error.json_path) == (2, 0, None)
     assert error.exit_code == 2
 
 
 def test_iter_cassette_paths(tmp_path: Path) -> None:
-    """Folders give their *.yaml / *.yml files, sorted; files named directly are taken as is."""
-    for name in ("b/two.yml", "a/one.yaml", "a/notes.txt", "c.json"):
+    """Folders give their *.yaml / *.yml / *.json files, sorted; files named are taken as is."""
+    for name in ("b/two.yml", "a/one.yaml", "a/notes.txt", "c.json", "d.cassette"):
         (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / name).write_text("")
-    assert iter_cassette_paths([tmp_path, tmp_path / "c.json", tmp_path / "a"]) == [
+    assert iter_cassette_paths([tmp_path, tmp_path / "d.cassette", tmp_path / "a"]) == [
         tmp_path / "a" / "one.yaml",
         tmp_path / "b" / "two.yml",
         tmp_path / "c.json",
+        tmp_path / "d.cassette",
     ]
     with pytest.raises(UsageError, match="no such cassette file or folder"):
         iter_cassette_paths([tmp_path / "missing"])

@@ -18,7 +18,7 @@ from .conftest import CORPUS, Run
 @pytest.fixture
 def mixed(project: Path) -> Path:
     """The project plus one broken contract, one bad cassette and one unmatched interaction."""
-    for name in ("type_changed.yaml", "gzip_body.yaml"):
+    for name in ("type_changed.yaml", "corrupt_gzip.yaml"):
         shutil.copy(CORPUS / "bad_cassettes" / name, project / "cassettes")
     return project
 
@@ -29,7 +29,9 @@ def test_text(mixed: Path, cli: Callable[..., Run]) -> None:
     lines = run.out.splitlines()
     assert run.code == 2
     assert lines[0].startswith("cassettes/type_changed.yaml:2: interaction 0: GET ")
-    assert lines[1].startswith("cassettes/gzip_body.yaml:2: interaction 0: response body is gzip")
+    assert lines[1].startswith(
+        "cassettes/corrupt_gzip.yaml:2: interaction 0: response body has Content-Encoding gzip"
+    )
     assert lines[3].split() == ["contract", "interactions", "schema", "result"]
     assert lines[4].split() == ["github.user", "3", "github/user.schema.json", "broken", "(1)"]
     assert lines[-1] == (
@@ -46,7 +48,7 @@ def test_json(mixed: Path, cli: Callable[..., Run]) -> None:
     [error] = document["errors"]
     assert (error["kind"], error["file"], error["line"], error["interaction"]) == (
         "CassetteError",
-        "cassettes/gzip_body.yaml",
+        "cassettes/corrupt_gzip.yaml",
         2,
         0,
     )
@@ -61,7 +63,7 @@ def test_junit(mixed: Path, cli: Callable[..., Run]) -> None:
     failure = suite.find("testcase[@name='github.user']/failure")
     assert failure is not None
     assert "broken at $.public_repos" in (failure.text or "")
-    error = suite.find("testcase[@name='cassettes/gzip_body.yaml']/error")
+    error = suite.find("testcase[@name='cassettes/corrupt_gzip.yaml']/error")
     assert error is not None
 
 
@@ -81,7 +83,7 @@ def test_github(mixed: Path, cli: Callable[..., Run]) -> None:
     )
     assert "%0A  the contract wants: type " in lines[0]  # the multi-line message, escaped
     assert lines[1].startswith(
-        "::error file=cassettes/gzip_body.yaml,line=2,title=cassette-contracts input error::"
+        "::error file=cassettes/corrupt_gzip.yaml,line=2,title=cassette-contracts input error::"
     )
 
 
