@@ -343,7 +343,7 @@ def cookie_hits(name: str, value: str) -> list[Hit]:
             if kind is not None:
                 hits.append(Hit(start, start + len(cookie_value), kind, f"cookie {cookie.strip()}"))
         offset += len(piece) + 1
-    return hits
+    return _disjoint(hits + find_secrets(value, pairs=False))
 
 
 def is_secret_variable(name: str) -> bool:
@@ -432,13 +432,14 @@ _PEM_BLOCK = re.compile(
 )
 # Shapes detect-secrets 1.5 has no plugin for (it knows only classic 36-character GitHub
 # tokens and legacy OpenAI keys): fine-grained GitHub PATs, any-length GitHub tokens, the
-# project / service-account OpenAI keys and Anthropic keys.
+# project / service-account OpenAI keys, Anthropic keys, and npm tokens outside an .npmrc.
 _EXTRA_PATTERNS = (
     (
         "github-token",
         re.compile(r"(?<![A-Za-z0-9_])(?:gh[pousr]_[A-Za-z0-9]{30,255}|github_pat_\w{22,255})"),
     ),
     ("api-key", re.compile(r"(?<![A-Za-z0-9_])sk-(?:proj|ant|svcacct|admin)-[A-Za-z0-9_-]{20,}")),
+    ("npm-token", re.compile(r"(?<![A-Za-z0-9_])npm_[A-Za-z0-9]{36}(?![A-Za-z0-9])")),
 )
 _BEARER_RE = re.compile(r"\bBearer\s+([A-Za-z0-9._~+/=-]{16,})")
 _URL_RE = re.compile(r"[a-zA-Z][a-zA-Z0-9+.-]*://[^\s<>\"'`]+")
@@ -497,8 +498,12 @@ def _plugin_hits(text: str) -> Iterator[Hit]:
         ]
     for kind, analyze in _DETECTORS:
         for match in set(analyze(text)):
-            if not isinstance(match, str) or not match or is_placeholder(match):
-                continue
+            if (
+                not isinstance(match, str)
+                or len(match) < MIN_SECRET_LENGTH
+                or is_placeholder(match)
+            ):
+                continue  # a short match is a regex group ("ghp"), not the secret
             position = text.find(match)
             while position >= 0:
                 if kind == "private-key":
@@ -541,6 +546,9 @@ def _url_hits(text: str, base: int, prefix: str, eager: bool) -> Iterator[Hit]:
     if parts.query:
         query_at = text.find("?") + 1
         yield from _pairs(parts.query, base + query_at, f"{prefix}query parameter ", eager)
+    if "=" in parts.fragment:  # OAuth's implicit flow: #access_token=...
+        fragment_at = text.find("#") + 1
+        yield from _pairs(parts.fragment, base + fragment_at, f"{prefix}fragment parameter ", eager)
 
 
 def _pairs(text: str, base: int, prefix: str, eager: bool) -> Iterator[Hit]:
