@@ -5,16 +5,15 @@ from __future__ import annotations
 import gzip
 import json
 import re
-from pathlib import Path
 
 import pytest
-from pytest_httpserver import HTTPServer
-from werkzeug import Request, Response
 
 # Imported here, in the outer process, so pytester's in-process run reuses them (see
 # tests/plugin/conftest.py).
 import vcr.serializers.yamlserializer  # noqa: F401
 import yaml  # noqa: F401
+from pytest_httpserver import HTTPServer
+from werkzeug import Request, Response
 
 from cassette_contracts._scrub import scan
 
