@@ -126,7 +126,6 @@ _STRONG_NAMES = frozenset(
         "signature",
         "sig",
         "otp",
-        "xgithubotp",
         "xhubsignature",
         "xhubsignature256",
         "xamzsignature",
@@ -151,6 +150,7 @@ _STRONG_SUFFIXES = (
     "credentials",
     "sessionid",
     "sessiontoken",
+    "otp",
 )
 # Names that say credential only together with a random-looking value.
 _WEAK_NAMES = frozenset({"key", "keys", "session", "pass", "code", "nonce", "hash"})
