@@ -214,11 +214,19 @@ def is_secret_name(name: str) -> bool:
     return _strength(name) == 2
 
 
+def _not_secret_header(name: str) -> bool:
+    norm = _norm(name)
+    return (
+        norm in _NOT_SECRET_HEADERS
+        or norm.endswith(_NOT_SECRET_SUFFIXES)
+        or norm.startswith("accesscontrol")  # CORS: Access-Control-Allow-Credentials: true
+    )
+
+
 def is_secret_header(name: str) -> bool:
     """Whether header ``name`` always holds a credential (``Authorization``, ``X-*-Auth*``,
     ``*-Token``, ``Cookie``, ``X-Api-Key``)."""
-    norm = _norm(name)
-    if norm in _NOT_SECRET_HEADERS or norm.endswith(_NOT_SECRET_SUFFIXES):
+    if _not_secret_header(name):
         return False
     parts = set(re.split(r"[-_. ]", name.lower()))
     return _strength(name) == 2 or bool(parts & _SECRET_HEADER_PARTS)
@@ -290,8 +298,11 @@ def named_secret(
     scrubber) treats any non-blank value under a strong name as a credential; without it
     (``scan``) such a value must be at least :data:`MIN_SECRET_LENGTH` characters.
     """
-    strong_header = header and is_secret_header(name)
-    if strong_header or (query and name.lower() in SENSITIVE_QUERY_PARAMETERS):
+    if header and _not_secret_header(name):
+        strength = 0
+    elif (header and is_secret_header(name)) or (
+        query and name.lower() in SENSITIVE_QUERY_PARAMETERS
+    ):
         strength = 2
     else:
         strength = _strength(name)
