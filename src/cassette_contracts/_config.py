@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from os import PathLike
 from pathlib import Path
 from typing import Any
@@ -40,6 +40,10 @@ DEFAULTS: dict[str, str | bool | dict[str, str]] = {
     # Base-URL environment variable -> the real service it stands for, e.g.
     # GITHUB_API_URL = "https://api.github.com": recordings against an override keep the real host.
     "upstreams": {},
+    # Values that look like secrets but are not (paging cursors), for the scrubber and scan:
+    # a JSON path ("$.meta.next_token") or a regular expression on the value ("^next:"),
+    # each with the reason it is safe.
+    "secrets_allow": {},
 }
 
 
@@ -55,6 +59,7 @@ class Settings:
     cache_dir: Path | None
     coverage_dir: Path
     upstreams: Mapping[str, str]
+    secrets_allow: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def contracts(self) -> Path:
@@ -134,4 +139,5 @@ def load_settings(start: str | PathLike[str] | None = None, **overrides: Any) ->
         cache_dir=path("cache_dir"),
         coverage_dir=path("coverage_dir"),
         upstreams=dict(merged["upstreams"]),
+        secrets_allow=dict(merged["secrets_allow"]),
     )

@@ -1,6 +1,8 @@
 """Secret scrubbing (before anything is written to disk) and ``scan`` of committed cassettes.
 
-Two halves:
+Both halves ask :mod:`._secrets` the same questions (by name and by value, detect-secrets'
+plugins included), through the ``*_hits`` functions below, so what ``scan`` would report in a
+recording the scrubber has already removed from it.
 
 * **Scrubbing** runs as vcrpy ``before_record_request`` / ``before_record_response`` hooks, so a
   secret never reaches the cassette file. It replaces values with :data:`PLACEHOLDER` and keeps
@@ -8,21 +10,25 @@ Two halves:
   <REDACTED>``: the contract checks that an auth header was sent, never its value), a JSON body
   stays valid JSON with the same keys and types, a query parameter keeps its name.
 
-  What is scrubbed: sensitive headers (:data:`SENSITIVE_HEADERS` and any ``*-token``,
-  ``*-api-key``, ``*-secret`` header), token-bearing query parameters
-  (:data:`SENSITIVE_QUERY_PARAMETERS`), string values of JSON / form fields whose name looks
-  like a credential (:func:`is_secret_name`) at any depth, the password of ``user:pass@`` URLs,
-  and every literal occurrence of the secrets handed to :class:`Scrubber` (usually
-  :meth:`Scrubber.from_environ`: ``GITHUB_TOKEN``, ``NTFY_TOKEN``, any ``*_TOKEN``,
-  ``*_SECRET``, ``*_KEY``, ``*_PASSWORD``).
+  Where it looks: the URL (userinfo password, query parameters, path segments after
+  ``/tokens/``-like segments), every header value (``Location`` and ``Link`` URLs included),
+  JSON bodies (every string, member names deciding too, at any depth and in lists),
+  form-encoded and plain-text bodies, in requests and responses; gzip / deflate responses are
+  decoded first. What it replaces: see :mod:`._secrets`, plus every literal occurrence of the
+  secrets handed to :class:`Scrubber` (usually :meth:`Scrubber.from_environ`: the values of
+  environment variables named like secrets, :func:`is_secret_variable`).
 
-* **Scanning** (:func:`scan`) reads committed cassette YAML files and reports
-  :class:`Finding` objects: GitHub token patterns, ``Bearer``/``token`` credentials that are not
-  the placeholder, and long random-looking values under credential-like names. A finding names
-  the file, line, interaction and place, and shows only a masked prefix of the value.
+* **Scanning** (:func:`scan`) reads committed cassette files (YAML, or vcrpy's JSON
+  serializer) and reports :class:`Finding` objects naming the file, line, interaction and place
+  (header name, ``uri query parameter token``, body JSON path); ``!!binary`` bodies are
+  base64-decoded and gunzipped (by their magic bytes) first. A finding shows only a masked
+  prefix of the value. A cassette holding YAML anchors or aliases (vcrpy never writes them;
+  a "billion laughs" block would make the walk explode) is refused with a one-line
+  ``CassetteError``.
 
-A path given to :func:`scan` that does not exist or cannot be read raises ``CassetteError``
-(an ``InputError``: exit 2) naming it.
+An :class:`Allowlist` (``secrets_allow`` in ``[tool.cassette_contracts]``) removes values that
+look random but are not secrets, in both halves. A path given to :func:`scan` that does not
+exist or cannot be read raises ``CassetteError`` (an ``InputError``: exit 2) naming it.
 """
 
 from __future__ import annotations
@@ -31,151 +37,160 @@ import base64
 import binascii
 import gzip
 import json
-import math
 import re
 import zlib
-from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, MutableMapping
 from dataclasses import dataclass, field
 from io import BytesIO
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qsl, quote, unquote_plus, urlsplit, urlunsplit
+from urllib.parse import quote
 
 import yaml
 
+from . import _jsonpath
+from ._secrets import (
+    MIN_RANDOM_LENGTH,
+    MIN_SECRET_LENGTH,
+    PLACEHOLDER,
+    SENSITIVE_QUERY_PARAMETERS,
+    Allowlist,
+    Hit,
+    cookie_hits,
+    find_secrets,
+    is_secret_name,
+    is_secret_variable,
+    looks_random,
+    named_secret,
+    strip_auth_scheme,
+)
 from .errors import CassetteError
 
 __all__ = [
     "MIN_RANDOM_LENGTH",
     "MIN_SECRET_LENGTH",
     "PLACEHOLDER",
-    "SENSITIVE_HEADERS",
     "SENSITIVE_QUERY_PARAMETERS",
+    "Allowlist",
     "Finding",
+    "ScanReport",
     "Scrubber",
     "is_secret_name",
+    "is_secret_variable",
     "looks_random",
     "scan",
+    "scan_report",
     "scrub_request",
     "scrub_response",
 ]
 
-PLACEHOLDER = "<REDACTED>"
-
-#: Header names (lower case) whose value is always a credential.
-SENSITIVE_HEADERS = frozenset(
-    {
-        "authorization",
-        "proxy-authorization",
-        "cookie",
-        "set-cookie",
-        "x-api-key",
-        "api-key",
-        "apikey",
-        "x-auth-token",
-        "x-access-token",
-        "private-token",
-        "x-github-otp",
-        "x-hub-signature",
-        "x-hub-signature-256",
-        "x-amz-security-token",
-    }
-)
-
-#: Query (and form) parameter names (lower case) that carry a credential.
-SENSITIVE_QUERY_PARAMETERS = frozenset(
-    {
-        "access_token",
-        "refresh_token",
-        "id_token",
-        "token",
-        "auth",
-        "auth_token",
-        "api_key",
-        "apikey",
-        "api-key",
-        "key",
-        "client_secret",
-        "secret",
-        "password",
-        "passwd",
-        "sig",
-        "signature",
-        "x-amz-signature",
-        "x-amz-security-token",
-        "x-amz-credential",
-    }
-)
-
-# Header names that look like credentials by their suffix: X-Foo-Token, X-Foo-Api-Key, ...
-_SECRET_HEADER_RE = re.compile(r"(?:^|-)(?:token|api-?key|secret|password|auth-key)$", re.I)
-
-# JSON / form member names, compared after lower-casing and dropping "-" and "_".
-_SECRET_NAMES = frozenset(
-    {
-        "token",
-        "secret",
-        "password",
-        "passwd",
-        "passphrase",
-        "apikey",
-        "accesstoken",
-        "refreshtoken",
-        "idtoken",
-        "authtoken",
-        "clientsecret",
-        "privatekey",
-        "secretkey",
-        "accesskey",
-        "authorization",
-        "cookie",
-        "sessionid",
-        "credentials",
-    }
-)
-_SECRET_SUFFIXES = ("token", "secret", "password", "apikey", "privatekey", "secretkey")
-# Names ending in a secret suffix that are not secrets in real payloads.
-_NOT_SECRET_NAMES = frozenset({"tokentype", "tokenurl", "tokensurl"})
-
-# Env var names whose value is a secret.
-_SECRET_ENV_RE = re.compile(r"(?:^(?:GITHUB|NTFY)_TOKEN$|_(?:TOKEN|SECRET|KEY|PASSWORD)$)", re.I)
-#: Secrets shorter than this are ignored: replacing "1" or "dev" everywhere would wreck the
-#: recording and such values are not credentials.
-MIN_SECRET_LENGTH = 8
-
-_AUTH_SCHEME_RE = re.compile(
-    r"^\s*(Bearer|token|Basic|Digest|Negotiate|Bot|ApiKey|AWS4-HMAC-SHA256)\s+\S", re.I
-)
-_PLACEHOLDER_VALUES = frozenset(
-    {"", "<redacted>", "redacted", "[redacted]", "***", "****", "xxx", "<token>", "<secret>"}
-)
-
 _MediaJSON = re.compile(r"[/+]json\b", re.I)
+_NO_ALLOW = Allowlist()
+
+# --------------------------------------------------------------------------------------------
+# Where the secrets are: one answer for the scrubber (eager) and scan
+# --------------------------------------------------------------------------------------------
 
 
-def _normalise_name(name: str) -> str:
-    return name.lower().replace("-", "").replace("_", "")
+def _allowed(hits: list[Hit], text: str, allow: Allowlist, json_path: str | None) -> list[Hit]:
+    if not allow:
+        return hits
+    return [h for h in hits if not allow.allows(text[h.start : h.end], json_path)]
 
 
-def is_secret_name(name: str) -> bool:
-    """Whether a JSON member / form field called ``name`` holds a credential."""
-    norm = _normalise_name(name)
-    if norm in _NOT_SECRET_NAMES:
-        return False
-    return norm in _SECRET_NAMES or norm.endswith(_SECRET_SUFFIXES)
+def header_hits(
+    name: str,
+    value: str,
+    *,
+    known: Iterable[str] = (),
+    allow: Allowlist = _NO_ALLOW,
+    eager: bool = False,
+) -> list[Hit]:
+    """Secrets in the value of header ``name``: the whole credential of a credential header
+    (after its auth scheme), else what :func:`find_secrets` sees (URLs of ``Location``,
+    ``Link``, tokens by shape)."""
+    if not eager and name.lower() in ("cookie", "set-cookie"):
+        return _allowed(cookie_hits(name, value), value, allow, None)
+    kind = named_secret(name, value, header=True, eager=eager)
+    if kind is not None:
+        scheme, credential = strip_auth_scheme(value)
+        if allow.allows(credential):
+            return []
+        shapes = find_secrets(credential, known=known, pairs=False)
+        if shapes:
+            kind = shapes[0].kind
+        elif scheme:
+            kind = "auth-credential"
+        return [Hit(len(scheme), len(value), kind)]
+    return _allowed(find_secrets(value, known=known, eager=eager), value, allow, None)
 
 
-def _is_secret_header(name: str) -> bool:
-    lower = name.lower()
-    return lower in SENSITIVE_HEADERS or bool(_SECRET_HEADER_RE.search(lower))
+def uri_hits(
+    uri: str, *, known: Iterable[str] = (), allow: Allowlist = _NO_ALLOW, eager: bool = False
+) -> list[Hit]:
+    """Secrets in a request URI: userinfo password, query parameters, path, token shapes."""
+    return _allowed(find_secrets(uri, known=known, pairs=False, eager=eager), uri, allow, None)
 
 
-def _is_placeholder(value: str) -> bool:
-    stripped = value.strip()
-    if stripped.lower() in _PLACEHOLDER_VALUES or PLACEHOLDER in stripped:
-        return True
-    return len(set(stripped)) == 1  # "xxxxxxxx", "00000000"
+def json_string_hits(
+    value: str,
+    path: str,
+    name: str | None,
+    *,
+    known: Iterable[str] = (),
+    allow: Allowlist = _NO_ALLOW,
+    eager: bool = False,
+) -> list[Hit]:
+    """Secrets in the JSON string ``value`` at ``path``, stored under member ``name`` (the
+    nearest credential-named ancestor, for values nested below one)."""
+    if allow.allows(value, path):
+        return []
+    if name is not None:
+        kind = named_secret(name, value, eager=eager)
+        if kind is not None:
+            return [Hit(0, len(value), kind)]
+    return _allowed(find_secrets(value, known=known, eager=eager), value, allow, path)
+
+
+def text_body_hits(
+    text: str,
+    content_type: str,
+    *,
+    known: Iterable[str] = (),
+    allow: Allowlist = _NO_ALLOW,
+    eager: bool = False,
+) -> list[Hit]:
+    """Secrets in a body that is not JSON: form fields, ``name=value`` pairs, token shapes."""
+    urlencoded = "x-www-form-urlencoded" in content_type.lower() or bool(
+        re.fullmatch(r"[\w.%+~-]+=[^&\s]*(?:&[\w.%+~-]+=[^&\s]*)+", text.strip())
+    )
+    hits = find_secrets(text, known=known, urlencoded=urlencoded, eager=eager)
+    return _allowed(hits, text, allow, None)
+
+
+def iter_json_strings(
+    data: Any, path: str = _jsonpath.ROOT, name: str | None = None
+) -> Iterator[tuple[str, str | None, str]]:
+    """(JSON path, deciding member name, value) of every string in ``data``.
+
+    Below a member whose name always holds a credential (``credentials``, ``tokens``) that
+    name decides for every value inside it.
+    """
+    if isinstance(data, dict):
+        for key, value in data.items():
+            inherited = name if name is not None and is_secret_name(name) else str(key)
+            yield from iter_json_strings(value, _jsonpath.member(path, str(key)), inherited)
+    elif isinstance(data, list):
+        for i, item in enumerate(data):
+            yield from iter_json_strings(item, _jsonpath.index(path, i), name)
+    elif isinstance(data, str):
+        yield path, name, data
+
+
+def _apply(text: str, hits: list[Hit], placeholder: str = PLACEHOLDER) -> str:
+    for hit in sorted(hits, key=lambda h: h.start, reverse=True):
+        text = text[: hit.start] + placeholder + text[hit.end :]
+    return text
 
 
 # --------------------------------------------------------------------------------------------
@@ -183,43 +198,46 @@ def _is_placeholder(value: str) -> bool:
 # --------------------------------------------------------------------------------------------
 
 
-def _redact_header_value(value: str) -> str:
-    """Keep the auth scheme (``token``, ``Bearer``) so the recording still says how it authed."""
-    match = _AUTH_SCHEME_RE.match(value)
-    if match:
-        return f"{match.group(1)} {PLACEHOLDER}"
-    return PLACEHOLDER
-
-
 class Scrubber:
     """Replace credentials in vcrpy requests and responses with :data:`PLACEHOLDER`.
 
     ``secrets`` are literal values (tokens from the environment) replaced wherever they appear:
     headers, URL (also percent-encoded), bodies. Values shorter than :data:`MIN_SECRET_LENGTH`
-    are ignored. Use :attr:`request` and :attr:`response` as vcrpy hooks::
+    are ignored. ``allow`` keeps values that look random but are not secrets
+    (``secrets_allow``). Use :attr:`request` and :attr:`response` as vcrpy hooks::
 
-        scrubber = Scrubber.from_environ(os.environ)
+        scrubber = Scrubber.from_environ(os.environ, allow=settings.secrets_allow)
         vcr.VCR(before_record_request=scrubber.request,
                 before_record_response=scrubber.response)
     """
 
-    def __init__(self, secrets: Iterable[str] = ()) -> None:
+    def __init__(
+        self,
+        secrets: Iterable[str] = (),
+        allow: Allowlist | Mapping[str, str] | Iterable[str] | None = None,
+    ) -> None:
         unique = {s for s in secrets if isinstance(s, str) and len(s) >= MIN_SECRET_LENGTH}
         # Longest first, so a secret that contains another one is replaced whole.
         self.secrets: tuple[str, ...] = tuple(sorted(unique, key=lambda s: (-len(s), s)))
+        self.allow = allow if isinstance(allow, Allowlist) else Allowlist(allow or ())
 
     @classmethod
-    def from_environ(cls, environ: Mapping[str, str]) -> Scrubber:
-        """A scrubber for the values of ``GITHUB_TOKEN``, ``NTFY_TOKEN`` and ``*_TOKEN``,
-        ``*_SECRET``, ``*_KEY``, ``*_PASSWORD`` variables of ``environ``."""
-        return cls(value for name, value in environ.items() if _SECRET_ENV_RE.search(name))
+    def from_environ(
+        cls,
+        environ: Mapping[str, str],
+        allow: Allowlist | Mapping[str, str] | Iterable[str] | None = None,
+    ) -> Scrubber:
+        """A scrubber for the values of the secret variables of ``environ``
+        (:func:`is_secret_variable`: ``*_TOKEN``, ``*_KEY``, ``*_SECRET``, ``*_PASSWORD``,
+        ``*_PASS``, ``*_AUTH*``, ``*_CREDENTIALS``, ...)."""
+        return cls(
+            (value for name, value in environ.items() if is_secret_variable(name)), allow=allow
+        )
 
-    # -- literal secrets ------------------------------------------------------------------
+    # -- literal secrets, percent-encoded ---------------------------------------------------
 
-    def _replace_literals(self, text: str) -> str:
+    def _replace_encoded(self, text: str) -> str:
         for secret in self.secrets:
-            if secret in text:
-                text = text.replace(secret, PLACEHOLDER)
             encoded = quote(secret, safe="")
             if encoded != secret and encoded in text:
                 text = text.replace(encoded, quote(PLACEHOLDER, safe=""))
@@ -234,67 +252,61 @@ class Scrubber:
 
     def scrub_header(self, name: str, value: str) -> str:
         """The value to record for header ``name``."""
-        if _is_secret_header(name):
-            return _redact_header_value(value)
-        return self._replace_literals(value)
+        hits = header_hits(name, value, known=self.secrets, allow=self.allow, eager=True)
+        return self._replace_encoded(_apply(value, hits))
 
     def scrub_uri(self, uri: str) -> str:
-        """``uri`` with credential query parameters, URL passwords and known secrets redacted."""
-        parts = urlsplit(uri)
-        netloc = parts.netloc
-        if "@" in netloc:
-            userinfo, _, hostport = netloc.rpartition("@")
-            if ":" in userinfo:
-                user = userinfo.split(":", 1)[0]
-                netloc = f"{user}:{quote(PLACEHOLDER, safe='')}@{hostport}"
-        query = _scrub_urlencoded(parts.query, encode_placeholder=True)
-        scrubbed = urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
-        return self._replace_literals(scrubbed)
+        """``uri`` with credential query parameters, URL passwords, token-shaped values and
+        known secrets redacted (the placeholder percent-encoded)."""
+        hits = uri_hits(uri, known=self.secrets, allow=self.allow, eager=True)
+        return self._replace_encoded(_apply(uri, hits, quote(PLACEHOLDER, safe="")))
 
     def scrub_body(self, body: bytes, content_type: str = "") -> bytes:
         """``body`` with credential fields redacted; JSON stays valid JSON.
 
         A body that does not change is returned as the very same bytes (formatting kept).
         """
-        text: str | None
         try:
             text = body.decode("utf-8")
         except UnicodeDecodeError:
-            text = None
-        if text is None:
             return self._replace_literals_bytes(body)
         stripped = text.lstrip()
-        looks_json = bool(_MediaJSON.search(content_type)) or stripped[:1] in ("{", "[")
-        if looks_json:
+        if _MediaJSON.search(content_type) or stripped[:1] in ("{", "["):
             try:
                 data = json.loads(text)
             except ValueError:
                 pass
             else:
-                scrubbed = self._scrub_json(data)
+                scrubbed = self._scrub_json(data, _jsonpath.ROOT, None)
                 if scrubbed == data:
                     return body
                 return json.dumps(scrubbed, ensure_ascii=False, separators=(",", ":")).encode(
                     "utf-8"
                 )
-        if "x-www-form-urlencoded" in content_type.lower():
-            new_text = self._replace_literals(_scrub_urlencoded(text, encode_placeholder=True))
-        else:
-            new_text = self._replace_literals(text)
+        hits = text_body_hits(text, content_type, known=self.secrets, allow=self.allow, eager=True)
+        form = "x-www-form-urlencoded" in content_type.lower()
+        new_text = _apply(text, hits, quote(PLACEHOLDER, safe="") if form else PLACEHOLDER)
+        new_text = self._replace_encoded(new_text)
         return body if new_text == text else new_text.encode("utf-8")
 
-    def _scrub_json(self, data: Any, secret_key: bool = False) -> Any:
+    def _scrub_json(self, data: Any, path: str, name: str | None) -> Any:
         if isinstance(data, dict):
-            return {
-                self._replace_literals(k): self._scrub_json(v, secret_key or is_secret_name(k))
-                for k, v in data.items()
-            }
+            out = {}
+            for key, value in data.items():
+                inherited = name if name is not None and is_secret_name(name) else str(key)
+                new_key = _apply(key, find_secrets(key, known=self.secrets, pairs=False))
+                out[new_key] = self._scrub_json(value, _jsonpath.member(path, key), inherited)
+            return out
         if isinstance(data, list):
-            return [self._scrub_json(item, secret_key) for item in data]
+            return [
+                self._scrub_json(item, _jsonpath.index(path, i), name)
+                for i, item in enumerate(data)
+            ]
         if isinstance(data, str):
-            if secret_key and not _is_placeholder(data):
-                return PLACEHOLDER
-            return self._replace_literals(data)
+            hits = json_string_hits(
+                data, path, name, known=self.secrets, allow=self.allow, eager=True
+            )
+            return _apply(data, hits)
         return data  # numbers, booleans, null keep their type
 
     # -- vcrpy hooks ----------------------------------------------------------------------
@@ -362,25 +374,6 @@ def _fix_content_length(headers: MutableMapping[str, Any], length: int) -> None:
             headers[name] = [str(length)] if isinstance(headers[name], list) else str(length)
 
 
-def _scrub_urlencoded(query: str, *, encode_placeholder: bool) -> str:
-    """Redact credential parameters of ``a=1&token=x``, keeping every other byte as it was."""
-    if not query:
-        return query
-    placeholder = quote(PLACEHOLDER, safe="") if encode_placeholder else PLACEHOLDER
-    pieces = []
-    for piece in query.split("&"):
-        name, sep, value = piece.partition("=")
-        if (
-            sep
-            and value
-            and unquote_plus(name).lower() in SENSITIVE_QUERY_PARAMETERS
-            and not _is_placeholder(unquote_plus(value))
-        ):
-            piece = f"{name}={placeholder}"
-        pieces.append(piece)
-    return "&".join(pieces)
-
-
 _DEFAULT = Scrubber()
 
 
@@ -398,13 +391,8 @@ def scrub_response(response: dict[str, Any]) -> dict[str, Any]:
 # Scanning
 # --------------------------------------------------------------------------------------------
 
-_GITHUB_TOKEN_RE = re.compile(
-    r"(?<![A-Za-z0-9_])(gh[pousr]_[A-Za-z0-9]{30,255}|github_pat_\w{22,255})"
-)
-_BEARER_RE = re.compile(r"\b(Bearer|token)\s+([A-Za-z0-9._~+/=-]+)")
-#: Minimum length of a random-looking value under a credential-like name.
-MIN_RANDOM_LENGTH = 20
-_ENTROPY_BITS_PER_CHAR = 3.0
+#: Kinds a raw line scan may report (value shapes that need no structure to be recognised).
+_SHAPE_KINDS_EXCLUDED = frozenset({"named-secret", "high-entropy-secret", "url-path-secret"})
 
 
 @dataclass(frozen=True, order=True)
@@ -422,35 +410,27 @@ class Finding:
         return f"{self.file}:{self.line}: {self.kind} in {self.where}: {self.masked}"
 
 
+@dataclass(frozen=True)
+class ScanReport:
+    """What :func:`scan_report` looked at and found."""
+
+    files: int
+    findings: list[Finding]
+
+    def summary(self) -> str:
+        """One line: ``scan: 14 cassettes, 0 secrets``."""
+        noun = "cassette" if self.files == 1 else "cassettes"
+        found = len(self.findings)
+        return f"scan: {self.files} {noun}, {found} secret{'' if found == 1 else 's'}"
+
+
 def _mask(value: str) -> str:
-    """A short, non-secret prefix: the GitHub token type, or 4 characters, plus the length."""
-    match = re.match(r"(gh[pousr]_|github_pat_)", value)
+    """A short, non-secret prefix: the token type, or 4 characters, plus the length."""
+    match = re.match(r"(gh[pousr]_|github_pat_|xox[a-z]-|AKIA|ASIA|sk-|eyJ|-----BEGIN)", value)
     prefix = match.group(1) if match else value[:4]
     if len(prefix) * 2 >= len(value):
         prefix = value[: len(value) // 4]
     return f"{prefix}*** ({len(value)} chars)"
-
-
-def _entropy(value: str) -> float:
-    counts = Counter(value)
-    total = len(value)
-    return -sum(n / total * math.log2(n / total) for n in counts.values())
-
-
-def looks_random(value: str) -> bool:
-    """Long (>= 20 chars), no spaces, not a URL / email / date, letters and digits mixed,
-    and high Shannon entropy: the shape of a token, not of a word or an identifier."""
-    if len(value) < MIN_RANDOM_LENGTH or _is_placeholder(value):
-        return False
-    if any(c.isspace() for c in value) or "://" in value or value.startswith("/"):
-        return False
-    if "@" in value or re.fullmatch(r"[\d:TZ.+-]+", value):
-        return False
-    has_digit = any(c.isdigit() for c in value)
-    has_alpha = any(c.isalpha() for c in value)
-    if not (has_digit and has_alpha):
-        return False
-    return _entropy(value) >= _ENTROPY_BITS_PER_CHAR
 
 
 class _Text:
@@ -486,80 +466,55 @@ class _Text:
 
 
 class _Scanner:
-    def __init__(self, path: Path, text: str, secrets: tuple[str, ...]) -> None:
+    def __init__(self, path: Path, text: str, secrets: tuple[str, ...], allow: Allowlist) -> None:
         self.path = path
         self.src = _Text(text)
         self.secrets = secrets
+        self.allow = allow
         self.findings: list[Finding] = []
+        #: Lines of !!binary scalars: their base64 text is read decoded, never line by line.
+        self.binary_lines: set[int] = set()
 
-    def add(
-        self, node: yaml.Node, value: str, where: str, kind: str, interaction: int | None
+    def report(
+        self,
+        node: yaml.Node,
+        text: str,
+        hits: list[Hit],
+        where: str,
+        ix: int | None,
+        part_of: str | None = None,
     ) -> None:
-        line = self.src.locate(node, value)
-        self.findings.append(Finding(self.path, line, where, kind, _mask(value), interaction))
-
-    # Free-text checks that apply to any string anywhere.
-    def check_text(
-        self, node: yaml.Node, text: str, where: str, ix: int | None, *, bearer: bool = True
-    ) -> None:
-        for match in _GITHUB_TOKEN_RE.finditer(text):
-            self.add(node, match.group(1), where, "github-token", ix)
-        for match in _BEARER_RE.finditer(text if bearer else ""):
-            value = match.group(2)
-            if (
-                match.group(1) == "Bearer"
-                and len(value) >= 16
-                and not _is_placeholder(value)
-                and not _GITHUB_TOKEN_RE.search(value)
-            ):
-                self.add(node, value, where, "bearer-credential", ix)
-        for secret in self.secrets:
-            if secret in text:
-                self.add(node, secret, where, "known-secret", ix)
-
-    def check_named(
-        self, node: yaml.Node, name: str, value: str, where: str, ix: int | None
-    ) -> None:
-        """A value stored under a credential-like name (header, field, parameter)."""
-        if _GITHUB_TOKEN_RE.search(value) or _is_placeholder(value):
-            return  # reported by check_text / nothing to report
-        auth = _AUTH_SCHEME_RE.match(value)
-        if auth:
-            credential = value[auth.end() - 1 :].strip()
-            if not _is_placeholder(credential):
-                self.add(node, credential, where, "auth-credential", ix)
-            return
-        candidates = [value]
-        if name.lower() in ("cookie", "set-cookie"):
-            candidates = [p.partition("=")[2].strip() for p in value.split(";")]
-        for candidate in candidates:
-            if looks_random(candidate):
-                self.add(node, candidate, where, "high-entropy-secret", ix)
-                return
+        """Findings for ``hits`` in ``text``; a hit with its own place (a query parameter)
+        is named ``{part_of} {place}`` rather than ``{where} {place}``."""
+        for hit in hits:
+            value = text[hit.start : hit.end]
+            place = f"{part_of or where} {hit.place}" if hit.place else where
+            line = self.src.locate(node, value)
+            self.findings.append(Finding(self.path, line, place, hit.kind, _mask(value), ix))
 
     # Structure walk --------------------------------------------------------------------
 
     def walk_document(self, root: yaml.Node) -> None:
         if not isinstance(root, yaml.MappingNode):
-            self.walk_generic(root, "document", None)
+            self.walk_generic(root, "document", None, None)
             return
         for key, value in root.value:
             if key.value == "interactions" and isinstance(value, yaml.SequenceNode):
                 for ix, item in enumerate(value.value):
                     self.walk_interaction(item, ix)
             else:
-                self.walk_generic(value, str(key.value), None)
+                self.walk_generic(value, str(key.value), None, str(key.value))
 
     def walk_interaction(self, node: yaml.Node, ix: int) -> None:
         if not isinstance(node, yaml.MappingNode):
-            self.walk_generic(node, f"interaction {ix}", ix)
+            self.walk_generic(node, f"interaction {ix}", ix, None)
             return
         for key, value in node.value:
             side = str(key.value)
             if side in ("request", "response") and isinstance(value, yaml.MappingNode):
                 self.walk_message(value, side, ix)
             else:
-                self.walk_generic(value, f"interaction {ix} {side}", ix)
+                self.walk_generic(value, f"interaction {ix} {side}", ix, side)
 
     def walk_message(self, node: yaml.MappingNode, side: str, ix: int) -> None:
         content_type = ""
@@ -575,37 +530,30 @@ class _Scanner:
             if part == "headers" and isinstance(value, yaml.MappingNode):
                 for hkey, hvalue in value.value:
                     name = str(hkey.value)
-                    where = f"{prefix} header {name}"
-                    secret_header = _is_secret_header(name)
                     for snode, text in _scalars(hvalue):
-                        self.check_text(snode, text, where, ix, bearer=not secret_header)
-                        if secret_header:
-                            self.check_named(snode, name, text, where, ix)
+                        hits = header_hits(name, text, known=self.secrets, allow=self.allow)
+                        self.report(snode, text, hits, f"{prefix} header {name}", ix)
             elif part == "uri" and isinstance(value, yaml.ScalarNode):
-                self.walk_uri(value, str(value.value), prefix, ix)
-            elif part == "body":
+                text = str(value.value)
+                hits = uri_hits(text, known=self.secrets, allow=self.allow)
+                self.report(value, text, hits, f"{prefix} uri", ix, part_of=prefix)
+            elif part in ("body", "content"):
                 body_node = value
                 if isinstance(value, yaml.MappingNode):
                     for bkey, bvalue in value.value:
                         if bkey.value == "string":
                             body_node = bvalue
                 if isinstance(body_node, yaml.ScalarNode):
+                    if body_node.tag == "tag:yaml.org,2002:binary":
+                        first, last = body_node.start_mark.line, body_node.end_mark.line
+                        self.binary_lines.update(range(first + 1, last + 2))
                     text = _scalar_text(body_node)
                     if text:
                         self.walk_body(body_node, text, content_type, f"{prefix} body", ix)
+                else:
+                    self.walk_generic(value, f"{prefix} {part}", ix, part)
             else:
-                self.walk_generic(value, f"{prefix} {part}", ix)
-
-    def walk_uri(self, node: yaml.ScalarNode, uri: str, prefix: str, ix: int) -> None:
-        self.check_text(node, uri, f"{prefix} uri", ix)
-        parts = urlsplit(uri)
-        if parts.password and not _is_placeholder(unquote_plus(parts.password)):
-            self.add(node, parts.password, f"{prefix} uri password", "url-password", ix)
-        for name, value in parse_qsl(parts.query, keep_blank_values=True):
-            if name.lower() in SENSITIVE_QUERY_PARAMETERS or is_secret_name(name):
-                where = f"{prefix} query parameter {name}"
-                if not _GITHUB_TOKEN_RE.search(value) and looks_random(value):
-                    self.add(node, value, where, "high-entropy-secret", ix)
+                self.walk_generic(value, f"{prefix} {part}", ix, part)
 
     def walk_body(
         self, node: yaml.ScalarNode, text: str, content_type: str, where: str, ix: int
@@ -617,32 +565,33 @@ class _Scanner:
             except ValueError:
                 pass
             else:
-                for path, name, value in _json_strings(data, "$", None):
-                    secret_field = name is not None and is_secret_name(name)
-                    self.check_text(node, value, f"{where} {path}", ix, bearer=not secret_field)
-                    if name is not None and secret_field:
-                        self.check_named(node, name, value, f"{where} {path}", ix)
+                for path, name, value in iter_json_strings(data):
+                    hits = json_string_hits(value, path, name, known=self.secrets, allow=self.allow)
+                    self.report(node, value, hits, f"{where} {path}", ix)
                 return
-        self.check_text(node, text, where, ix)
-        if ("=" in text and "&" in text) or "x-www-form-urlencoded" in content_type:
-            for name, value in parse_qsl(text, keep_blank_values=True):
-                secret_field = name.lower() in SENSITIVE_QUERY_PARAMETERS or is_secret_name(name)
-                if secret_field and looks_random(value):
-                    self.add(node, value, f"{where} field {name}", "high-entropy-secret", ix)
+        hits = text_body_hits(text, content_type, known=self.secrets, allow=self.allow)
+        self.report(node, text, hits, where, ix)
 
-    def walk_generic(self, node: yaml.Node, where: str, ix: int | None) -> None:
+    def walk_generic(self, node: yaml.Node, where: str, ix: int | None, name: str | None) -> None:
         if isinstance(node, yaml.MappingNode):
             for key, value in node.value:
-                name = str(key.value)
-                sub = f"{where}.{name}"
-                if isinstance(value, yaml.ScalarNode) and is_secret_name(name):
-                    self.check_named(value, name, str(value.value), sub, ix)
-                self.walk_generic(value, sub, ix)
+                key_name = str(key.value)
+                inherited = name if name is not None and is_secret_name(name) else key_name
+                self.walk_generic(value, f"{where}.{key_name}", ix, inherited)
         elif isinstance(node, yaml.SequenceNode):
             for i, item in enumerate(node.value):
-                self.walk_generic(item, f"{where}[{i}]", ix)
-        elif isinstance(node, yaml.ScalarNode):
-            self.check_text(node, str(node.value), where, ix)
+                self.walk_generic(item, f"{where}[{i}]", ix, name)
+        elif isinstance(node, yaml.ScalarNode) and node.tag == "tag:yaml.org,2002:str":
+            text = str(node.value)
+            hits: list[Hit] = []
+            if name is not None:
+                kind = named_secret(name, text)
+                if kind is not None and not self.allow.allows(text):
+                    hits = [Hit(0, len(text), kind)]
+            if not hits:
+                found = find_secrets(text, known=self.secrets)
+                hits = _allowed(found, text, self.allow, None)
+            self.report(node, text, hits, where, ix)
 
 
 def _scalars(node: yaml.Node) -> Iterator[tuple[yaml.ScalarNode, str]]:
@@ -654,85 +603,131 @@ def _scalars(node: yaml.Node) -> Iterator[tuple[yaml.ScalarNode, str]]:
 
 
 def _scalar_text(node: yaml.ScalarNode) -> str:
-    """The text of a body scalar; ``!!binary`` content is base64-decoded (and gunzipped)."""
+    """The text of a body scalar; ``!!binary`` content is base64-decoded and, when its bytes
+    say so, gunzipped / inflated."""
     if node.tag != "tag:yaml.org,2002:binary":
         return "" if node.tag == "tag:yaml.org,2002:null" else str(node.value)
     try:
         data = base64.b64decode("".join(str(node.value).split()))
     except (binascii.Error, ValueError):
         return ""
-    if data[:2] == b"\x1f\x8b":
-        try:
+    try:
+        if data[:2] == b"\x1f\x8b":
             data = gzip.decompress(data)
-        except (OSError, EOFError, zlib.error):
-            return ""
+        elif data[:1] == b"\x78":
+            data = zlib.decompress(data)
+    except (OSError, EOFError, zlib.error):
+        return ""
     return data.decode("utf-8", errors="replace")
 
 
-_IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
+class _NoAliasLoader(yaml.SafeLoader):
+    """A SafeLoader that refuses anchors and aliases before they can be expanded."""
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        event = self.peek_event()  # type: ignore[no-untyped-call]
+        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
+            what = "alias" if isinstance(event, yaml.AliasEvent) else "anchor"
+            raise _AliasFound(what, str(event.anchor), event.start_mark.line + 1)
+        return super().compose_node(parent, index)
 
 
-def _json_strings(data: Any, path: str, name: str | None) -> Iterator[tuple[str, str | None, str]]:
-    """(concrete JSON path, member name, value) of every string in ``data``."""
-    if isinstance(data, dict):
-        for key, value in data.items():
-            sub = f"{path}.{key}" if _IDENT.fullmatch(key) else f"{path}[{json.dumps(key)}]"
-            yield from _json_strings(value, sub, key)
-    elif isinstance(data, list):
-        for i, item in enumerate(data):
-            yield from _json_strings(item, f"{path}[{i}]", name)
-    elif isinstance(data, str):
-        yield path, name, data
+class _AliasFound(Exception):
+    def __init__(self, what: str, name: str, line: int) -> None:
+        super().__init__(what, name, line)
+        self.what, self.name, self.line = what, name, line
+
+
+_CASSETTE_SUFFIXES = (".yaml", ".yml", ".json")
 
 
 def _iter_files(paths: Iterable[str | Path]) -> Iterator[Path]:
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
-            yield from sorted(p for p in path.rglob("*") if p.suffix in (".yaml", ".yml"))
+            yield from sorted(p for p in path.rglob("*") if p.suffix in _CASSETTE_SUFFIXES)
         elif path.is_file():
             yield path
         else:
-            raise CassetteError("no such file or directory (expected cassette YAML)", file=path)
+            raise CassetteError("no such file or directory (expected a cassette)", file=path)
 
 
-def scan(paths: Iterable[str | Path], *, secrets: Iterable[str] = ()) -> list[Finding]:
-    """Probable secrets in cassette YAML files (directories are searched for ``*.yaml``).
+def scan(
+    paths: Iterable[str | Path],
+    *,
+    secrets: Iterable[str] = (),
+    allow: Allowlist | Mapping[str, str] | Iterable[str] | None = None,
+) -> list[Finding]:
+    """Probable secrets in cassette files (directories are searched for ``*.yaml``,
+    ``*.yml`` and ``*.json``). See :func:`scan_report`."""
+    return scan_report(paths, secrets=secrets, allow=allow).findings
 
-    A file that is not valid YAML is still searched line by line for token patterns, so a
-    broken file cannot hide a leak. ``secrets`` are literal values to look for as well.
+
+def scan_report(
+    paths: Iterable[str | Path],
+    *,
+    secrets: Iterable[str] = (),
+    allow: Allowlist | Mapping[str, str] | Iterable[str] | None = None,
+) -> ScanReport:
+    """Probable secrets in cassette files, with the number of files read.
+
+    A file that is not valid YAML is still searched line by line for token shapes, so a
+    broken file cannot hide a leak. ``secrets`` are literal values to look for as well;
+    ``allow`` the ``secrets_allow`` entries. A file with YAML anchors or aliases raises
+    ``CassetteError`` naming it and the line.
     """
     known = Scrubber(secrets).secrets
+    allowlist = allow if isinstance(allow, Allowlist) else Allowlist(allow or ())
     findings: list[Finding] = []
+    files = 0
     for path in _iter_files(paths):
+        files += 1
         try:
             text = path.read_text(encoding="utf-8", errors="replace")
         except OSError as exc:
             raise CassetteError(f"cannot read: {exc.strerror or exc}", file=path) from exc
-        scanner = _Scanner(path, text, known)
+        scanner = _Scanner(path, text, known, allowlist)
         try:
-            nodes = list(yaml.compose_all(text, Loader=yaml.SafeLoader))
+            nodes = list(yaml.compose_all(text, Loader=_NoAliasLoader))
+        except _AliasFound as found:
+            raise CassetteError(
+                f"YAML {found.what} {found.name!r} is not allowed in a cassette "
+                "(vcrpy never writes anchors or aliases)",
+                file=path,
+                line=found.line,
+            ) from None
         except yaml.YAMLError:
             nodes = []
         for root in nodes:
             if root is not None:
                 scanner.walk_document(root)
-        findings.extend(_dedupe(scanner.findings + _line_scan(path, text, known, scanner)))
-    return sorted(findings)
+        extra = _line_scan(path, text, known, allowlist, scanner, every_line=not nodes)
+        findings.extend(_dedupe(scanner.findings + extra))
+    return ScanReport(files, sorted(findings))
 
 
-def _line_scan(path: Path, text: str, known: tuple[str, ...], scanner: _Scanner) -> list[Finding]:
-    """Token patterns on every raw line: comments, unparsable files, odd places."""
+def _line_scan(
+    path: Path,
+    text: str,
+    known: tuple[str, ...],
+    allow: Allowlist,
+    scanner: _Scanner,
+    *,
+    every_line: bool,
+) -> list[Finding]:
+    """Token shapes on raw lines: every line of a file that did not parse, and the lines that
+    may hold a comment (``#``) of one that did."""
     reported = {f.line for f in scanner.findings}
     extra: list[Finding] = []
     for lineno, line in enumerate(text.splitlines(), start=1):
-        if lineno in reported:
+        if lineno in reported or lineno in scanner.binary_lines:
             continue
-        for match in _GITHUB_TOKEN_RE.finditer(line):
-            extra.append(Finding(path, lineno, "text", "github-token", _mask(match.group(1))))
-        for secret in known:
-            if secret in line:
-                extra.append(Finding(path, lineno, "text", "known-secret", _mask(secret)))
+        if not every_line and "#" not in line:
+            continue
+        for hit in find_secrets(line, known=known, pairs=False):
+            value = line[hit.start : hit.end]
+            if hit.kind not in _SHAPE_KINDS_EXCLUDED and not allow.allows(value):
+                extra.append(Finding(path, lineno, "text", hit.kind, _mask(value)))
     return extra
 
 
