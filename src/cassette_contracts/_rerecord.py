@@ -381,9 +381,9 @@ def _record(
 
 
 def _is_secret_variable(name: str) -> bool:
-    from ._scrub import Scrubber
+    from ._scrub import is_secret_variable
 
-    return bool(Scrubber.from_environ({name: "x" * 16}).secrets)
+    return is_secret_variable(name)
 
 
 def _replay(
@@ -622,9 +622,9 @@ def rerecord(
         return outcome
 
     secrets = Scrubber.from_environ(os.environ if env is None else env).secrets
-    outcome.findings = scan([recording.staging], secrets=secrets) + _scan_logs(
-        recording.staging, secrets
-    )
+    outcome.findings = scan(
+        [recording.staging], secrets=secrets, allow=settings.secrets_allow
+    ) + _scan_logs(recording.staging, secrets)
     if outcome.findings:
         first = outcome.findings[0]
         outcome.reason = (

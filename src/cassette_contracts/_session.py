@@ -173,7 +173,7 @@ class PluginState:
         from ._rehost import Rehost
         from ._scrub import Scrubber
 
-        scrubber = Scrubber.from_environ(os.environ)
+        scrubber = Scrubber.from_environ(os.environ, allow=self.settings.secrets_allow)
         rehosts = [
             Rehost(os.environ[variable], real)
             for variable, real in self.settings.upstreams.items()

@@ -282,16 +282,19 @@ def _scan(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     import os
 
     from ._config import load_settings
-    from ._scrub import Scrubber, scan
+    from ._scrub import Scrubber, scan_report
 
-    paths = args.paths or [load_settings().cassettes]
-    findings = scan(paths, secrets=Scrubber.from_environ(os.environ).secrets)
-    for finding in findings:
+    settings = load_settings()
+    paths = args.paths or [settings.cassettes]
+    report = scan_report(
+        paths,
+        secrets=Scrubber.from_environ(os.environ).secrets,
+        allow=settings.secrets_allow,
+    )
+    for finding in report.findings:
         stdout.write(f"{finding}\n")
-    if findings:
-        stderr.write(f"scan: {len(findings)} secret-looking value(s) found\n")
-        return 1
-    return 0
+    (stderr if report.findings else stdout).write(report.summary() + "\n")
+    return 1 if report.findings else 0
 
 
 # --- coverage ---------------------------------------------------------------------------

@@ -162,7 +162,7 @@ def test_scan_names_the_file_and_place_of_a_token(tmp_path: Path) -> None:
 
 def test_scan_of_the_committed_cassettes_is_clean() -> None:
     """`cassette-contracts scan cassettes/` (run by `make test`) finds nothing."""
-    assert cli("scan", str(ROOT / "cassettes")) == (0, "", "")
+    assert cli("scan", str(ROOT / "cassettes")) == (0, "scan: 14 cassettes, 0 secrets\n", "")
 
 
 def test_scan_of_a_missing_path_is_an_input_error(tmp_path: Path) -> None:
