@@ -7,8 +7,13 @@ returns what the API sent") across re-records::
 
     @pytest.mark.vcr
     def test_stars(cassette_payload):
+        stars = get_repo_stars("PyGithub", "PyGithub")
         recorded = cassette_payload("GET", "https://api.github.com/repos/PyGithub/PyGithub")
-        assert get_repo_stars("PyGithub", "PyGithub") == recorded["stargazers_count"]
+        assert stars == recorded["stargazers_count"]
+
+Ask for the payload *after* the code under test made its request: while recording
+(``cassette-contracts rerecord``) an interaction exists only once it was made, and the payload
+is then the one just recorded, so the same test holds on the fresh recording.
 
 Payloads are plain ``dict``/``list`` values decoded from the cassette: reading them is not a
 read of the client code, so contract coverage does not count it.
@@ -63,7 +68,8 @@ class RecordedPayloads:
             if len(everything) != 1:
                 raise UsageError(
                     f"cassette_payload: {self.path} holds {len(everything)} interactions; name "
-                    f"one by request or index. Recorded: {self._listing(everything)}"
+                    f"one by request or index (while recording, ask after the request was "
+                    f"made). Recorded: {self._listing(everything)}"
                 )
             return everything[0]
         if method is None or url is None:
@@ -71,7 +77,8 @@ class RecordedPayloads:
         found = [i for i in everything if i.method == method.upper() and i.uri == url]
         if not found:
             raise UsageError(
-                f"cassette_payload: nothing recorded for {method.upper()} {url} in {self.path}. "
+                f"cassette_payload: nothing recorded for {method.upper()} {url} in {self.path} "
+                f"(while recording, ask after the request was made). "
                 f"Recorded: {self._listing(everything)}"
             )
         played = self._cassette.play_counts

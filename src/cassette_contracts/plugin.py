@@ -9,6 +9,9 @@ What it does, per test that replays a cassette (``@pytest.mark.vcr``, record mod
 - payloads returned by ``requests.Response.json()`` are tracked, so the run can report which
   fields the code read against the fields the schemas pin (contract coverage);
 - a request missing from the cassette fails with vcrpy's explanation plus how to record it.
+- which recorded interactions each test played is saved per process (xdist worker), for
+  ``cassette-contracts audit`` (unused interactions, orphan cassettes); the
+  ``cassette_payload`` fixture hands a test the recorded payload of the request it replays.
 
 While recording (any other record mode) it scrubs secrets before vcrpy writes anything and,
 when an upstream's base URL is overridden (``GITHUB_API_URL=http://127.0.0.1:...``), stores the
@@ -129,7 +132,8 @@ def cassette_payload(request: pytest.FixtureRequest) -> RecordedPayloads:
     ``cassette_payload("GET", url)`` is the body of the response recorded for that request,
     ``cassette_payload(index=0)`` the first interaction's, ``cassette_payload()`` the only one's.
     Assert what the client returns against it (``stars == recorded["stargazers_count"]``) and
-    the test keeps passing when a re-record brings new numbers.
+    the test keeps passing when a re-record brings new numbers. Ask after the code made its
+    request: while recording, the interaction exists only from then on.
     """
     from ._recorded import RecordedPayloads
 
