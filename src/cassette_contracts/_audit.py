@@ -8,7 +8,9 @@ For each cassette file under the cassettes folder it reports
 - *age*: when the cassette was recorded (``metadata.provenance.recorded_at``, else the oldest
   response ``Date`` header) against ``max_age`` in ``[tool.cassette_contracts]``. With
   ``max_age_policy = "fail"`` a cassette older than that fails the audit (exit 1); with
-  ``"warn"`` (the default) it is reported only. The audit never re-records anything.
+  ``"warn"`` (the default) it is reported only. A cassette loaded by a test marked
+  ``frozen_cassette`` (an event that cannot be re-recorded on demand) is shown with its age
+  but never counts as too old. The audit never re-records anything.
 
 Unused interactions and orphans are reported, never failures: deleting a recording is a
 decision for a person (a test may be deselected on purpose).
@@ -69,6 +71,7 @@ class CassetteAudit:
     age: timedelta | None
     too_old: bool
     note: str | None = None
+    frozen: bool = False
 
     @property
     def orphan(self) -> bool:
@@ -239,6 +242,7 @@ def _audit_one(
         )
     when, source = recorded_at(cassette)
     age = now - when if when is not None else None
+    frozen = seen is not None and seen.frozen
     return CassetteAudit(
         path=_shown(cassette.path, settings.root),
         interactions=count,
@@ -248,8 +252,14 @@ def _audit_one(
         recorded_at=when,
         recorded_from=source,
         age=age,
-        too_old=age is not None and settings.max_age is not None and age > settings.max_age,
+        too_old=(
+            not frozen
+            and age is not None
+            and settings.max_age is not None
+            and age > settings.max_age
+        ),
         note=note,
+        frozen=frozen,
     )
 
 
@@ -278,7 +288,7 @@ def _recorded(c: CassetteAudit) -> str:
 def _age(c: CassetteAudit) -> str:
     if c.age is None:
         return "unknown"
-    return f"{c.age.days}d" + (" (too old)" if c.too_old else "")
+    return f"{c.age.days}d" + (" (too old)" if c.too_old else " (frozen)" if c.frozen else "")
 
 
 def _unused_line(c: CassetteAudit, u: UnusedInteraction) -> str:
@@ -343,6 +353,7 @@ def _cassette_dict(c: CassetteAudit) -> dict[str, Any]:
         "recorded_from": c.recorded_from,
         "age_days": c.age.days if c.age is not None else None,
         "too_old": c.too_old,
+        "frozen": c.frozen,
         "note": c.note,
     }
 

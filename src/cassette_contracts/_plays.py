@@ -52,6 +52,8 @@ class FilePlays:
 
     interactions: int | None
     played: set[int] = field(default_factory=set)
+    #: A test marked ``frozen_cassette`` loaded it: it cannot be re-recorded on demand.
+    frozen: bool = False
 
 
 class PlayRecorder:
@@ -77,10 +79,17 @@ class PlayRecorder:
         return self._counts[path]
 
     def record(
-        self, path: str, extra_paths: Sequence[str], loaded: int, play_counts: Mapping[int, int]
+        self,
+        path: str,
+        extra_paths: Sequence[str],
+        loaded: int,
+        play_counts: Mapping[int, int],
+        *,
+        frozen: bool = False,
     ) -> None:
         """Note a replayed cassette: its file, the extra files merged into it, how many
-        interactions vcrpy loaded, and vcrpy's ``play_counts`` (index -> times played)."""
+        interactions vcrpy loaded, and vcrpy's ``play_counts`` (index -> times played);
+        ``frozen`` when the test is marked ``frozen_cassette``."""
         paths = [
             os.path.abspath(p) for p in dict.fromkeys([path, *extra_paths]) if os.path.isfile(p)
         ]
@@ -91,19 +100,20 @@ class PlayRecorder:
         for file, count in zip(paths, counts, strict=True):
             if known and count is not None:
                 mine = {i - offset for i in played if offset <= i < offset + count}
-                self._add(file, FilePlays(count, mine))
+                self._add(file, FilePlays(count, mine, frozen))
                 offset += count
             else:
-                self._add(file, FilePlays(None))
+                self._add(file, FilePlays(None, frozen=frozen))
 
     def _add(self, file: str, plays: FilePlays) -> None:
         known = self.files.get(file)
         if known is None:
-            self.files[file] = FilePlays(plays.interactions, set(plays.played))
+            self.files[file] = FilePlays(plays.interactions, set(plays.played), plays.frozen)
             return
         if known.interactions != plays.interactions:
             known.interactions = None  # changed between loads, or unknown once: unknown
         known.played |= plays.played
+        known.frozen |= plays.frozen
 
     # -- files -------------------------------------------------------------------------------
 
@@ -113,7 +123,11 @@ class PlayRecorder:
             "version": _FILE_VERSION,
             "cassettes": sorted(self.cassettes),
             "files": {
-                file: {"interactions": plays.interactions, "played": sorted(plays.played)}
+                file: {
+                    "interactions": plays.interactions,
+                    "played": sorted(plays.played),
+                    "frozen": plays.frozen,
+                }
                 for file, plays in sorted(self.files.items())
             },
         }
@@ -143,7 +157,11 @@ class PlayRecorder:
                 count = entry["interactions"]
                 if count is not None and not isinstance(count, int):
                     raise TypeError("'interactions' must be an integer or null")
-                recorder._add(str(file), FilePlays(count, {int(i) for i in entry["played"]}))
+                frozen = entry["frozen"]
+                if not isinstance(frozen, bool):
+                    raise TypeError("'frozen' must be true or false")
+                played = {int(i) for i in entry["played"]}
+                recorder._add(str(file), FilePlays(count, played, frozen))
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             raise bad(f"malformed play-count data ({exc!r})") from None
         return recorder

@@ -254,14 +254,14 @@ class PluginState:
 
     # -- play counts (for `cassette-contracts audit`) -----------------------------------------
 
-    def record_plays(self, cassette: Any) -> None:
+    def record_plays(self, cassette: Any, *, frozen: bool = False) -> None:
         """Note which interactions of a replayed cassette its test played."""
         if self.plays is None or not self.replaying(cassette):
             return
         from ._plays import cassette_paths
 
         path, extra_paths, loaded = cassette_paths(cassette)
-        self.plays.record(path, extra_paths, loaded, cassette.play_counts)
+        self.plays.record(path, extra_paths, loaded, cassette.play_counts, frozen=frozen)
 
     def save_plays(self) -> None:
         """Save this process's play counts next to the contract coverage data."""

@@ -145,7 +145,8 @@ def pytest_runtest_teardown(item: pytest.Item) -> None:
     """Note which interactions of the test's cassette were played (`cassette-contracts audit`)."""
     cassette = getattr(item, "funcargs", {}).get("vcr")
     if cassette is not None:
-        _state(item.config).record_plays(cassette)
+        frozen = item.get_closest_marker("frozen_cassette") is not None
+        _state(item.config).record_plays(cassette, frozen=frozen)
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:

@@ -260,3 +260,24 @@ def test_audit_never_writes_to_the_cassettes(
     before = {p: p.read_bytes() for p in Path(root / "cassettes").iterdir()}
     assert run_audit()[0] == 1
     assert {p: p.read_bytes() for p in Path(root / "cassettes").iterdir()} == before
+
+
+def test_frozen_cassette_shows_its_age_but_never_fails_the_policy(
+    pytester: pytest.Pytester, make_project: MakeProject
+) -> None:
+    """A cassette of a frozen_cassette test cannot be re-recorded: it is never too old."""
+    make_project(
+        """
+        @pytest.mark.frozen_cassette
+        @pytest.mark.vcr
+        @pytest.mark.default_cassette("user_jacquev6")
+        def test_user():
+            assert requests.get("https://api.github.com/users/jacquev6").status_code == 200
+        """,
+        extra='max_age = "180d"\nmax_age_policy = "fail"\n',
+    )
+    assert pytester.runpytest().ret == pytest.ExitCode.OK
+    jacquev6 = by_path(audit_json())["cassettes/user_jacquev6.yaml"]
+    assert jacquev6["frozen"] is True
+    assert jacquev6["too_old"] is False
+    assert jacquev6["age_days"] > 180
