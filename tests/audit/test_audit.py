@@ -281,3 +281,22 @@ def test_frozen_cassette_shows_its_age_but_never_fails_the_policy(
     assert jacquev6["frozen"] is True
     assert jacquev6["too_old"] is False
     assert jacquev6["age_days"] > 180
+
+
+@pytest.mark.parametrize(
+    ("setting", "says"),
+    [
+        ('max_age = "6 months"', "max_age must be a number of hours, days or weeks"),
+        ('max_age_policy = "error"', "max_age_policy must be one of 'warn', 'fail'"),
+    ],
+)
+def test_bad_age_setting_is_a_one_line_usage_error(
+    make_project: MakeProject, setting: str, says: str
+) -> None:
+    """A mistyped max_age or policy names the setting and what is allowed, in one line."""
+    make_project(extra=setting + "\n")
+    code, _out, err = run_audit()
+    assert code == 2
+    assert err.count("\n") == 1
+    assert "pyproject.toml [tool.cassette_contracts]" in err
+    assert says in err
