@@ -10,9 +10,11 @@ line are relative to the working folder.
 
 from __future__ import annotations
 
+import re
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import timedelta
 from os import PathLike
 from pathlib import Path
 from typing import Any
@@ -44,7 +46,15 @@ DEFAULTS: dict[str, str | bool | dict[str, str]] = {
     # a JSON path ("$.meta.next_token") or a regular expression on the value ("^next:"),
     # each with the reason it is safe.
     "secrets_allow": {},
+    # `cassette-contracts audit`: a cassette recorded longer ago than this ("180d", "26w",
+    # "36h"; "" = no limit) is reported; with max_age_policy "fail" the audit exits 1.
+    "max_age": "",
+    "max_age_policy": "warn",
 }
+
+MAX_AGE_POLICIES = ("warn", "fail")
+_DURATION = re.compile(r"\s*(\d+)\s*([hdw])\s*\Z")
+_UNITS = {"h": "hours", "d": "days", "w": "weeks"}
 
 
 @dataclass(frozen=True)
@@ -60,6 +70,8 @@ class Settings:
     coverage_dir: Path
     upstreams: Mapping[str, str]
     secrets_allow: Mapping[str, str] = field(default_factory=dict)
+    max_age: timedelta | None = None
+    max_age_policy: str = "warn"
 
     @property
     def contracts(self) -> Path:
@@ -88,10 +100,31 @@ def _read_table(pyproject: Path) -> dict[str, Any]:
     return table
 
 
+def parse_max_age(value: str, origin: str = "max_age") -> timedelta | None:
+    """``"180d"`` -> 180 days (units h, d, w); ``""`` -> None (no limit)."""
+    if value == "":
+        return None
+    match = _DURATION.match(value) if isinstance(value, str) else None
+    if match is None:
+        raise UsageError(
+            f"{origin}: max_age must be a number of hours, days or weeks such as '180d', "
+            f"'26w' or '36h', got {value!r}"
+        )
+    return timedelta(**{_UNITS[match.group(2)]: int(match.group(1))})
+
+
 def _checked(key: str, value: Any, origin: str) -> Any:
     if key not in DEFAULTS:
         allowed = ", ".join(sorted(DEFAULTS))
         raise UsageError(f"{origin}: unknown setting {key!r}; allowed: {allowed}")
+    if key == "max_age":
+        parse_max_age(value, origin)
+        return value
+    if key == "max_age_policy":
+        if value not in MAX_AGE_POLICIES:
+            allowed = ", ".join(repr(p) for p in MAX_AGE_POLICIES)
+            raise UsageError(f"{origin}: max_age_policy must be one of {allowed}, got {value!r}")
+        return value
     default = DEFAULTS[key]
     if isinstance(default, bool):
         if not isinstance(value, bool):
@@ -140,4 +173,6 @@ def load_settings(start: str | PathLike[str] | None = None, **overrides: Any) ->
         coverage_dir=path("coverage_dir"),
         upstreams=dict(merged["upstreams"]),
         secrets_allow=dict(merged["secrets_allow"]),
+        max_age=parse_max_age(merged["max_age"]),
+        max_age_policy=str(merged["max_age_policy"]),
     )

@@ -588,46 +588,67 @@ class ReadRecorder:
 
     def save(self, directory: str | os.PathLike[str], worker_id: str) -> Path:
         """Write ``<directory>/<worker_id>.json`` atomically (temp file + rename)."""
-        if not _WORKER_ID.match(worker_id):
-            raise UsageError(
-                f"worker id {worker_id!r} is not usable as a file name: use letters, digits, "
-                "'_', '-' and '.' (for example 'gw0' or 'master')"
-            )
-        folder = Path(directory)
-        folder.mkdir(parents=True, exist_ok=True)
-        target = folder / f"{worker_id}.json"
-        fd, temp = tempfile.mkstemp(prefix=f".{worker_id}.", suffix=".tmp", dir=folder)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as stream:
-                stream.write(self.to_json())
-            os.replace(temp, target)
-        except BaseException:
-            Path(temp).unlink(missing_ok=True)
-            raise
-        return target
+        return save_worker_file(directory, worker_id, self.to_json())
 
     @classmethod
     def load_all(cls, directory: str | os.PathLike[str]) -> ReadRecorder:
         """The merged reads of every ``*.json`` worker file in ``directory`` (none: empty)."""
-        folder = Path(directory)
-        if not folder.is_dir():
-            return cls()
-        recorders = []
-        for path in sorted(folder.glob("*.json")):
-            try:
-                text = path.read_text(encoding="utf-8")
-            except OSError as exc:
-                raise InputError(f"cannot read coverage data ({exc})", file=path) from exc
-            recorders.append(cls.from_json(text, source=path))
-        return cls.merge(recorders)
+        return cls.merge(
+            cls.from_json(text, source=path)
+            for path, text in read_worker_files(directory, "coverage data")
+        )
 
     @staticmethod
     def clear(directory: str | os.PathLike[str]) -> None:
         """Remove the worker files of an earlier run from ``directory`` (start of a run)."""
-        folder = Path(directory)
-        if folder.is_dir():
-            for path in folder.glob("*.json"):
-                path.unlink(missing_ok=True)
+        clear_worker_files(directory)
+
+
+# One JSON file per pytest process (xdist worker, or "main"), merged by the reader. Shared by
+# every per-run recorder (contract coverage here, cassette play counts in ``_plays``).
+
+
+def save_worker_file(directory: str | os.PathLike[str], worker_id: str, text: str) -> Path:
+    """Write ``text`` to ``<directory>/<worker_id>.json`` atomically (temp file + rename)."""
+    if not _WORKER_ID.match(worker_id):
+        raise UsageError(
+            f"worker id {worker_id!r} is not usable as a file name: use letters, digits, "
+            "'_', '-' and '.' (for example 'gw0' or 'master')"
+        )
+    folder = Path(directory)
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / f"{worker_id}.json"
+    fd, temp = tempfile.mkstemp(prefix=f".{worker_id}.", suffix=".tmp", dir=folder)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as stream:
+            stream.write(text)
+        os.replace(temp, target)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
+    return target
+
+
+def read_worker_files(directory: str | os.PathLike[str], what: str) -> list[tuple[Path, str]]:
+    """(path, text) of every ``*.json`` worker file in ``directory``, sorted; none: []."""
+    folder = Path(directory)
+    if not folder.is_dir():
+        return []
+    found = []
+    for path in sorted(folder.glob("*.json")):
+        try:
+            found.append((path, path.read_text(encoding="utf-8")))
+        except OSError as exc:
+            raise InputError(f"cannot read {what} ({exc})", file=path) from exc
+    return found
+
+
+def clear_worker_files(directory: str | os.PathLike[str]) -> None:
+    """Remove the worker files of an earlier run from ``directory`` (start of a run)."""
+    folder = Path(directory)
+    if folder.is_dir():
+        for path in folder.glob("*.json"):
+            path.unlink(missing_ok=True)
 
 
 def _line_of(code: CodeType, offset: int) -> int:

@@ -127,6 +127,11 @@ def _junit(result: CheckResult) -> str:
         case = ElementTree.SubElement(suite, "testcase", classname="inputs", name=file, file=file)
         element = ElementTree.SubElement(case, "error", message=errors[0].message)
         element.text = "\n".join(str(e) for e in errors)
+    return junit_text(suite)
+
+
+def junit_text(suite: ElementTree.Element) -> str:
+    """The JUnit XML document of ``suite``, its counts taken from its test cases."""
     cases = suite.findall("testcase")
     for attribute, child in (("failures", "failure"), ("errors", "error"), ("skipped", "skipped")):
         suite.set(attribute, str(sum(case.find(child) is not None for case in cases)))

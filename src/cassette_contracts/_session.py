@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 
     from ._contracts import ContractMap
     from ._coverage import CoverageReport, ReadRecorder
+    from ._plays import PlayRecorder
     from ._schemas import SchemaRegistry
 
 __all__ = ["PluginState"]
@@ -65,6 +66,7 @@ class PluginState:
     _contracts: tuple[ContractMap, SchemaRegistry] | None = None
     _load_error: str | None = None
     _lines: dict[str, list[int | None]] = field(default_factory=dict)
+    plays: PlayRecorder | None = None
 
     @classmethod
     def from_pytest(cls, config: pytest.Config) -> PluginState:
@@ -91,6 +93,7 @@ class PluginState:
             validate=replaying and not config.getoption("--no-contracts"),
             worker_id=worker_id,
             recorder=recorder,
+            plays=_play_recorder(config, settings, replaying=replaying, worker_id=worker_id),
         )
 
     # -- contracts ---------------------------------------------------------------------------
@@ -249,6 +252,24 @@ class PluginState:
         )
         return not self.coverage.ok
 
+    # -- play counts (for `cassette-contracts audit`) -----------------------------------------
+
+    def record_plays(self, cassette: Any, *, frozen: bool = False) -> None:
+        """Note which interactions of a replayed cassette its test played."""
+        if self.plays is None or not self.replaying(cassette):
+            return
+        from ._plays import cassette_paths
+
+        path, extra_paths, loaded = cassette_paths(cassette)
+        self.plays.record(path, extra_paths, loaded, cassette.play_counts, frozen=frozen)
+
+    def save_plays(self) -> None:
+        """Save this process's play counts next to the contract coverage data."""
+        if self.plays is not None:
+            from ._plays import plays_dir
+
+            self.plays.save(plays_dir(self.settings), self.worker_id or "main")
+
     def summary_lines(self) -> list[str]:
         lines = []
         if self.checked:
@@ -257,6 +278,26 @@ class PluginState:
         if self.coverage is not None:
             lines += self.coverage.render("text").splitlines()
         return lines
+
+
+def _play_recorder(
+    config: pytest.Config, settings: Settings, *, replaying: bool, worker_id: str | None
+) -> PlayRecorder | None:
+    """A play-count recorder for a run that replays the project's own cassettes folder.
+
+    A run pointed at another folder (``--contract-cassettes``, as `rerecord` replays staged
+    cassettes) leaves the last run's play counts alone: they describe the configured folder.
+    """
+    if not replaying or config.getoption("--no-play-counts", False):
+        return None
+    configured = load_settings(config.rootpath).cassettes
+    if settings.cassettes.resolve() != configured.resolve():
+        return None
+    from ._plays import PlayRecorder, plays_dir
+
+    if worker_id is None:  # the controller clears before any worker starts
+        PlayRecorder.clear(plays_dir(settings))
+    return PlayRecorder([str(settings.cassettes.resolve())])
 
 
 def pinned_by_contract(settings: Settings) -> dict[str, set[str]]:

@@ -332,3 +332,45 @@ def _coverage(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     report = coverage_report(reads, pinned_by_contract(settings), root=settings.root)
     stdout.write(report.render(args.format).rstrip("\n") + "\n")
     return 0 if report.ok else 1
+
+
+# --- audit ------------------------------------------------------------------------------
+
+
+def _audit_arguments(parser: argparse.ArgumentParser) -> None:
+    from ._audit import FORMATS
+
+    parser.add_argument(
+        "--format", choices=FORMATS, default="text", help="report format (default: text)"
+    )
+    parser.add_argument("--cassettes", metavar="DIR", help="the cassettes folder")
+    parser.add_argument(
+        "--max-age",
+        metavar="AGE",
+        help="a cassette recorded longer ago is reported, e.g. 180d, 26w, 36h "
+        "(default: [tool.cassette_contracts] max_age)",
+    )
+    parser.add_argument(
+        "--max-age-policy",
+        choices=("warn", "fail"),
+        help="fail: exit 1 when a cassette is older than max_age (default: "
+        "[tool.cassette_contracts] max_age_policy, else warn)",
+    )
+
+
+@subcommand(
+    "audit",
+    "Report, from the last replay run, interactions no test plays, cassettes no test loads, "
+    "and cassettes older than max_age; exit 1 when the age policy fails. Never re-records.",
+    _audit_arguments,
+)
+def _audit(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
+    from ._audit import audit, load_plays
+    from ._config import load_settings
+
+    settings = load_settings(
+        cassettes=args.cassettes, max_age=args.max_age, max_age_policy=args.max_age_policy
+    )
+    report = audit(settings, load_plays(settings))
+    stdout.write(report.render(args.format))
+    return report.exit_code

@@ -9,6 +9,9 @@ What it does, per test that replays a cassette (``@pytest.mark.vcr``, record mod
 - payloads returned by ``requests.Response.json()`` are tracked, so the run can report which
   fields the code read against the fields the schemas pin (contract coverage);
 - a request missing from the cassette fails with vcrpy's explanation plus how to record it.
+- which recorded interactions each test played is saved per process (xdist worker), for
+  ``cassette-contracts audit`` (unused interactions, orphan cassettes); the
+  ``cassette_payload`` fixture hands a test the recorded payload of the request it replays.
 
 While recording (any other record mode) it scrubs secrets before vcrpy writes anything and,
 when an upstream's base URL is overridden (``GITHUB_API_URL=http://127.0.0.1:...``), stores the
@@ -31,6 +34,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 if TYPE_CHECKING:
+    from ._recorded import RecordedPayloads
     from ._session import PluginState
 
 _STATE = pytest.StashKey["PluginState"]()
@@ -61,6 +65,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         action="store_true",
         default=False,
         help="do not track which payload fields the code reads",
+    )
+    group.addoption(
+        "--no-play-counts",
+        action="store_true",
+        default=False,
+        help="do not record which cassette interactions the tests play "
+        "(for `cassette-contracts audit`)",
     )
 
 
@@ -114,9 +125,34 @@ def pytest_runtest_call(item: pytest.Item) -> Generator[None, Any, Any]:
     return result
 
 
+@pytest.fixture
+def cassette_payload(request: pytest.FixtureRequest) -> RecordedPayloads:
+    """The recorded JSON payloads of the cassette this test replays.
+
+    ``cassette_payload("GET", url)`` is the body of the response recorded for that request,
+    ``cassette_payload(index=0)`` the first interaction's, ``cassette_payload()`` the only one's.
+    Assert what the client returns against it (``stars == recorded["stargazers_count"]``) and
+    the test keeps passing when a re-record brings new numbers. Ask after the code made its
+    request: while recording, the interaction exists only from then on.
+    """
+    from ._recorded import RecordedPayloads
+
+    return RecordedPayloads(request.getfixturevalue("vcr"))
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_teardown(item: pytest.Item) -> None:
+    """Note which interactions of the test's cassette were played (`cassette-contracts audit`)."""
+    cassette = getattr(item, "funcargs", {}).get("vcr")
+    if cassette is not None:
+        frozen = item.get_closest_marker("frozen_cassette") is not None
+        _state(item.config).record_plays(cassette, frozen=frozen)
+
+
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     """Save this process's reads; the controller (or a serial run) judges the coverage."""
     state = _state(session.config)
+    state.save_plays()
     if state.finish(session.config) and session.exitstatus == pytest.ExitCode.OK:
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
 

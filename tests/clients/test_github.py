@@ -26,28 +26,46 @@ RATE_LIMITED_REPO = (
 )
 
 
+PYGITHUB = "https://api.github.com/repos/PyGithub/PyGithub"
+QISKIT_QEC = "https://api.github.com/repos/qiskit-community/qiskit-qec"
+
+
 @replay("repo_pygithub")
-def test_get_repo_stars_reads_stargazers_count() -> None:
+def test_get_repo_stars_reads_stargazers_count(cassette_payload: Any) -> None:
     """get_repo_stars returns the recorded stargazers_count."""
-    assert get_repo_stars("PyGithub", "PyGithub") == 7701
+    stars = get_repo_stars("PyGithub", "PyGithub")
+    assert stars == cassette_payload("GET", PYGITHUB)["stargazers_count"]
 
 
 @replay("repo_pygithub")
-def test_is_popular_at_default_threshold() -> None:
-    """A repository with 7701 stars is popular at the default threshold of 1000."""
-    assert is_popular("PyGithub", "PyGithub") is True
+def test_is_popular_at_default_threshold(cassette_payload: Any) -> None:
+    """The default threshold is 1000 stars, whatever the recorded count is."""
+    popular = is_popular("PyGithub", "PyGithub")
+    assert popular is (cassette_payload("GET", PYGITHUB)["stargazers_count"] >= 1000)
 
 
 @replay("repo_qiskit_qec")
-def test_is_not_popular_below_threshold() -> None:
-    """A repository with 104 stars is not popular at 1000."""
-    assert is_popular("qiskit-community", "qiskit-qec") is False
+def test_is_not_popular_below_threshold(cassette_payload: Any) -> None:
+    """One star short of the threshold is not popular."""
+    client = _warm_client("qiskit-community", "qiskit-qec")
+    stars = cassette_payload("GET", QISKIT_QEC)["stargazers_count"]
+    assert is_popular("qiskit-community", "qiskit-qec", stars + 1, client=client) is False
 
 
 @replay("repo_qiskit_qec")
-def test_is_popular_threshold_is_inclusive() -> None:
-    """stars >= threshold: 104 stars is popular at threshold 104."""
-    assert is_popular("qiskit-community", "qiskit-qec", threshold=104) is True
+def test_is_popular_threshold_is_inclusive(cassette_payload: Any) -> None:
+    """stars >= threshold: the recorded star count is popular at exactly that threshold."""
+    client = _warm_client("qiskit-community", "qiskit-qec")
+    stars = cassette_payload("GET", QISKIT_QEC)["stargazers_count"]
+    assert is_popular("qiskit-community", "qiskit-qec", stars, client=client) is True
+
+
+def _warm_client(owner: str, repo: str) -> GitHubClient:
+    """A caching client that has fetched the repository once: the test can read the recorded
+    star count (recorded only once the request is made) and ask again without a request."""
+    client = GitHubClient(cache_ttl=60)
+    client.get_repo(owner, repo)
+    return client
 
 
 @replay("repo_not_found")
@@ -60,11 +78,15 @@ def test_missing_repo_raises_not_found_naming_the_request() -> None:
 
 
 @replay("user_jacquev6")
-def test_fetch_returns_self_and_summary_uses_real_payload() -> None:
+def test_fetch_returns_self_and_summary_uses_real_payload(cassette_payload: Any) -> None:
     """fetch() returns the profile; the real payload's null bio reads 'No bio available'."""
     profile = GitHubProfile("jacquev6")
     assert profile.fetch() is profile
-    assert profile.summary() == "Vincent Jacques | 38 repos | 98 followers | No bio available"
+    user = cassette_payload()
+    assert profile.summary() == (
+        f"{user['name']} | {user['public_repos']} repos | {user['followers']} followers | "
+        "No bio available"
+    )
 
 
 @replay("user_jacquev6")
@@ -77,12 +99,13 @@ def test_summary_never_prints_none_for_null_bio() -> None:
 
 
 @replay("user_jacquev6")
-def test_summary_falls_back_to_login_when_name_is_null() -> None:
+def test_summary_falls_back_to_login_when_name_is_null(cassette_payload: Any) -> None:
     """With name null (the real payload, name set to null), the summary uses the login."""
     profile = GitHubProfile("jacquev6").fetch()
+    repos = cassette_payload()["public_repos"]
     assert profile.data is not None
     profile.data["name"] = None
-    assert profile.summary().startswith("jacquev6 | 38 repos")
+    assert profile.summary().startswith(f"jacquev6 | {repos} repos")
 
 
 @replay("user_jacquev6")
@@ -94,15 +117,17 @@ def test_fetch_sends_github_accept_header(vcr: Any) -> None:
 
 
 @replay("user_jacquev6")
-def test_not_prolific_with_38_repos() -> None:
-    """38 public repositories is not prolific."""
-    assert GitHubProfile("jacquev6").fetch().is_prolific is False
+def test_not_prolific_with_38_repos(cassette_payload: Any) -> None:
+    """Prolific means more than 50 public repositories (38 when recorded: not prolific)."""
+    prolific = GitHubProfile("jacquev6").fetch().is_prolific
+    assert prolific is (cassette_payload()["public_repos"] > 50)
 
 
 @replay("user_yurinnick")
-def test_prolific_with_71_repos() -> None:
-    """71 public repositories (> 50) is prolific."""
-    assert GitHubProfile("yurinnick").fetch().is_prolific is True
+def test_prolific_with_71_repos(cassette_payload: Any) -> None:
+    """Prolific means more than 50 public repositories (71 when recorded: prolific)."""
+    prolific = GitHubProfile("yurinnick").fetch().is_prolific
+    assert prolific is (cassette_payload()["public_repos"] > 50)
 
 
 def test_not_prolific_before_fetch() -> None:
@@ -190,11 +215,12 @@ def test_list_user_repos_keeps_page_order(vcr: Any) -> None:
 
 
 @replay("repo_pygithub")
-def test_cache_serves_a_repeat_get_without_a_request(vcr: Any) -> None:
+def test_cache_serves_a_repeat_get_without_a_request(vcr: Any, cassette_payload: Any) -> None:
     """With the TTL cache on, a second identical GET is served from the cache."""
     client = GitHubClient(cache_ttl=60)
-    assert get_repo_stars("PyGithub", "PyGithub", client=client) == 7701
-    assert get_repo_stars("PyGithub", "PyGithub", client=client) == 7701
+    first = get_repo_stars("PyGithub", "PyGithub", client=client)
+    assert get_repo_stars("PyGithub", "PyGithub", client=client) == first
+    assert first == cassette_payload("GET", PYGITHUB)["stargazers_count"]
     assert vcr.play_count == 1
 
 

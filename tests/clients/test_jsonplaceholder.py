@@ -15,11 +15,11 @@ CLIENT = "jsonplaceholder"
 
 
 @replay("user_1")
-def test_get_user_returns_the_user_dict() -> None:
+def test_get_user_returns_the_user_dict(cassette_payload: Any) -> None:
     """get_user(1) returns the recorded user."""
     user = get_user(1)
     assert user["id"] == 1
-    assert user["username"] == "Bret"
+    assert user == cassette_payload()
 
 
 @replay("todos_user_1")
