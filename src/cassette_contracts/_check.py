@@ -301,9 +301,8 @@ class _Checker:
         outcome = _FileOutcome()
         try:
             cassette = parse_cassette(data, path)
-        except CassetteError as exc:
-            outcome.errors.append(exc)
-            return outcome
+        except CassetteError as exc:  # an input error, never a result to cache
+            return _FileOutcome(errors=[exc], cacheable=False)
         outcome.interactions = len(cassette.interactions)
         for interaction in cassette.interactions:
             try:
@@ -375,8 +374,7 @@ def check(
     fresh = dict(zip(todo, _map(checker, [paths[i] for i in todo], jobs), strict=True))
     if result_cache is not None:
         for outcome in fresh.values():
-            if outcome.cacheable:
-                result_cache.put(outcome)
+            result_cache.put(outcome)
         result_cache.save()
     counts: Counter[str] = Counter()
     failed: Counter[str] = Counter()
@@ -559,6 +557,9 @@ class _ResultCache:
             return None
 
     def put(self, outcome: _FileOutcome) -> None:
+        """Remember ``outcome``; one with an input error or warning is never stored."""
+        if not outcome.cacheable or outcome.errors or outcome.warnings or not outcome.key:
+            return
         violations = []
         for violation in outcome.violations:
             stored = violation.to_dict()
