@@ -39,7 +39,7 @@ from .errors import (
     short_json,
 )
 
-__all__ = ["CheckResult", "EndpointRow", "check", "validate_interaction"]
+__all__ = ["CheckResult", "EndpointRow", "check", "contract_errors", "validate_interaction"]
 
 CACHE_FILE = "check-results.json"
 _CACHE_FORMAT = 1
@@ -328,6 +328,31 @@ class _Checker:
         return outcome
 
 
+def contract_errors(
+    contract_map: ContractMap, registry: SchemaRegistry
+) -> tuple[list[InputError], dict[str, InputError]]:
+    """Why the schemas and contracts cannot all be used, as ``check`` reports it.
+
+    Returns the errors (each broken schema file once, then each contract naming a schema that
+    does not exist) and, by contract name, the problem of each contract that cannot be used.
+    """
+    errors: list[InputError] = list(registry.errors)
+    unusable: dict[str, InputError] = {}
+    for contract in contract_map.contracts:
+        for name in contract.schemas():
+            problem = registry.error(name)
+            if problem is None:
+                continue
+            unusable.setdefault(contract.name, problem)
+            if name not in registry.broken:  # else its own error is reported already
+                errors.append(
+                    ContractMapError(
+                        f"contract {contract.name!r}: {problem.message}", file=contract_map.path
+                    )
+                )
+    return errors, unusable
+
+
 def check(
     cassette_paths: Iterable[str | PathLike[str]],
     contract_map: ContractMap,
@@ -345,21 +370,11 @@ def check(
     of worker processes for the files not in the cache (None: one per CPU, and only when
     there is enough to check; 1: none).
     """
-    errors: list[InputError] = list(registry.errors)
-    unusable: dict[str, InputError] = {}
+    errors, unusable = contract_errors(contract_map, registry)
     for contract in contract_map.contracts:
         for name in contract.schemas():
-            problem = registry.error(name)
-            if problem is None:
+            if registry.error(name) is None:
                 registry.quick_check(name)  # built once here, inherited by the workers
-                continue
-            unusable.setdefault(contract.name, problem)
-            if name not in registry.broken:  # else its own error is reported already
-                errors.append(
-                    ContractMapError(
-                        f"contract {contract.name!r}: {problem.message}", file=contract_map.path
-                    )
-                )
     paths = [p if isinstance(p, Path) else Path(p) for p in cassette_paths]
     result_cache = None
     hits: dict[int, _FileOutcome] = {}

@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from ._session import PluginState
 
 _STATE = pytest.StashKey["PluginState"]()
+_PROBLEMS = pytest.StashKey[str]()  # contract problems of a test that failed by itself
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -97,7 +98,11 @@ def pytest_recording_configure(config: pytest.Config, vcr: Any) -> None:
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_call(item: pytest.Item) -> Generator[None, Any, Any]:
-    """Run the test with payload tracking; then hold its replayed responses to their contracts."""
+    """Run the test with payload tracking; then hold its replayed responses to their contracts.
+
+    When the test fails by itself, the contract problems of what it replayed (often the
+    reason) are kept for its report; when it passes, they fail it.
+    """
     state = _state(item.config)
     cassette = getattr(item, "funcargs", {}).get("vcr")
     if cassette is None or not state.replaying(cassette):
@@ -105,13 +110,30 @@ def pytest_runtest_call(item: pytest.Item) -> Generator[None, Any, Any]:
     with state.tracking():
         try:
             result = yield
-        except Exception as exc:
+        except (Exception, pytest.fail.Exception) as exc:
             state.explain_missing_request(exc)
+            problems = state.check_played(cassette)
+            if problems:
+                item.stash[_PROBLEMS] = problems
             raise
     problems = state.check_played(cassette)
     if problems:
         pytest.fail(problems, pytrace=False)
     return result
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+    """Show the contract problems of a test that failed by itself below its own failure."""
+    report = yield
+    problems = item.stash.get(_PROBLEMS, None)
+    if problems and call.when == "call" and report.failed:
+        title = "cassette-contracts: the replayed responses also break their contracts"
+        if hasattr(report.longrepr, "addsection"):
+            report.longrepr.addsection(title, problems)
+        else:
+            report.longrepr = f"{report.longrepr}\n\n{title}\n{problems}"
+    return report
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
