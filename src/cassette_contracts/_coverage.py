@@ -59,7 +59,7 @@ from pathlib import Path
 from types import CodeType
 from typing import Any, TypeVar
 
-from ._jsonpath import ITEMS, ROOT, ancestors, items, member
+from ._jsonpath import ITEMS, ROOT, ancestors, items, member, parse
 from .errors import InputError, UsageError
 
 __all__ = [
@@ -566,6 +566,7 @@ class ReadRecorder:
                 sites = {(str(site[0]), int(site[1])) for site in entry["sites"]}
                 if not (isinstance(contract, str) and isinstance(path, str)):
                     raise TypeError("contract and path must be strings")
+                parse(path)  # ValueError: not a JSON path
                 if not isinstance(optional, bool) or not sites:
                     raise TypeError("'optional' must be a boolean and 'sites' non-empty")
             except (KeyError, TypeError, ValueError, IndexError) as exc:
@@ -652,14 +653,6 @@ def _add(
 # Report
 
 
-def _ancestors(path: str) -> list[str]:
-    """The proper ancestors of a path, root first; none for a string that is not a path."""
-    try:
-        return ancestors(path)
-    except ValueError:
-        return []
-
-
 @dataclass(frozen=True)
 class ContractCoverage:
     """Reads against pins for one contract."""
@@ -714,6 +707,7 @@ def coverage_report(
     A read is covered when its path is pinned, or when it is a container with a pinned
     descendant (pinning ``$.owner.login`` pins ``$.owner`` as an object). A pin counts as read
     when it or any of its descendants is read. Sites under ``root`` are shown relative to it.
+    Paths are in the ``_jsonpath`` notation (ValueError for a pin that is not such a path).
     """
     by_contract: dict[str, list[FieldRead]] = {}
     for read in reads.reads().values():
@@ -724,11 +718,11 @@ def coverage_report(
         pins = set(pinned.get(contract, ()))
         covered = set(pins)
         for pin in pins:
-            covered.update(_ancestors(pin))
+            covered.update(ancestors(pin))
         read_paths = {read.path for read in contract_reads}
         touched = set(read_paths)
         for path in read_paths:
-            touched.update(_ancestors(path))
+            touched.update(ancestors(path))
         result.append(
             ContractCoverage(
                 contract=contract,
