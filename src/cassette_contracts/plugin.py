@@ -4,8 +4,10 @@ contract checker. Heavy imports happen inside hooks, so installing it costs test
 What it does, per test that replays a cassette (``@pytest.mark.vcr``, record mode ``none``):
 
 - every response the test played back is validated against its contract; a violation fails
-  the test with the cassette file, interaction, request, JSON path, what the schema wanted,
-  what the payload had, and the schema file;
+  the test with the cassette file (an extra cassette's own file), line, interaction, request,
+  JSON path, what the schema wanted, what the payload had, and the schema file; a test that
+  fails by itself shows them below its own failure; contracts that cannot be loaded fail
+  every replaying test with the one-line error the CLI prints;
 - payloads returned by ``requests.Response.json()`` are tracked, so the run can report which
   fields the code read against the fields the schemas pin (contract coverage);
 - a request missing from the cassette fails with vcrpy's explanation plus how to record it.
@@ -128,7 +130,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     report = yield
     problems = item.stash.get(_PROBLEMS, None)
     if problems and call.when == "call" and report.failed:
-        title = "cassette-contracts: the replayed responses also break their contracts"
+        title = "cassette-contracts: contract problems of the replayed responses"
         if hasattr(report.longrepr, "addsection"):
             report.longrepr.addsection(title, problems)
         else:
