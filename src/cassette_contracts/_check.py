@@ -39,7 +39,7 @@ from .errors import (
     short_json,
 )
 
-__all__ = ["CheckResult", "EndpointRow", "check", "validate_interaction"]
+__all__ = ["CheckResult", "EndpointRow", "check", "contract_errors", "validate_interaction"]
 
 CACHE_FILE = "check-results.json"
 _CACHE_FORMAT = 1
@@ -301,9 +301,8 @@ class _Checker:
         outcome = _FileOutcome()
         try:
             cassette = parse_cassette(data, path)
-        except CassetteError as exc:
-            outcome.errors.append(exc)
-            return outcome
+        except CassetteError as exc:  # an input error, never a result to cache
+            return _FileOutcome(errors=[exc], cacheable=False)
         outcome.interactions = len(cassette.interactions)
         for interaction in cassette.interactions:
             try:
@@ -329,6 +328,31 @@ class _Checker:
         return outcome
 
 
+def contract_errors(
+    contract_map: ContractMap, registry: SchemaRegistry
+) -> tuple[list[InputError], dict[str, InputError]]:
+    """Why the schemas and contracts cannot all be used, as ``check`` reports it.
+
+    Returns the errors (each broken schema file once, then each contract naming a schema that
+    does not exist) and, by contract name, the problem of each contract that cannot be used.
+    """
+    errors: list[InputError] = list(registry.errors)
+    unusable: dict[str, InputError] = {}
+    for contract in contract_map.contracts:
+        for name in contract.schemas():
+            problem = registry.error(name)
+            if problem is None:
+                continue
+            unusable.setdefault(contract.name, problem)
+            if name not in registry.broken:  # else its own error is reported already
+                errors.append(
+                    ContractMapError(
+                        f"contract {contract.name!r}: {problem.message}", file=contract_map.path
+                    )
+                )
+    return errors, unusable
+
+
 def check(
     cassette_paths: Iterable[str | PathLike[str]],
     contract_map: ContractMap,
@@ -346,21 +370,11 @@ def check(
     of worker processes for the files not in the cache (None: one per CPU, and only when
     there is enough to check; 1: none).
     """
-    errors: list[InputError] = list(registry.errors)
-    unusable: dict[str, InputError] = {}
+    errors, unusable = contract_errors(contract_map, registry)
     for contract in contract_map.contracts:
         for name in contract.schemas():
-            problem = registry.error(name)
-            if problem is None:
+            if registry.error(name) is None:
                 registry.quick_check(name)  # built once here, inherited by the workers
-                continue
-            unusable.setdefault(contract.name, problem)
-            if name not in registry.broken:  # else its own error is reported already
-                errors.append(
-                    ContractMapError(
-                        f"contract {contract.name!r}: {problem.message}", file=contract_map.path
-                    )
-                )
     paths = [p if isinstance(p, Path) else Path(p) for p in cassette_paths]
     result_cache = None
     hits: dict[int, _FileOutcome] = {}
@@ -375,8 +389,7 @@ def check(
     fresh = dict(zip(todo, _map(checker, [paths[i] for i in todo], jobs), strict=True))
     if result_cache is not None:
         for outcome in fresh.values():
-            if outcome.cacheable:
-                result_cache.put(outcome)
+            result_cache.put(outcome)
         result_cache.save()
     counts: Counter[str] = Counter()
     failed: Counter[str] = Counter()
@@ -559,6 +572,9 @@ class _ResultCache:
             return None
 
     def put(self, outcome: _FileOutcome) -> None:
+        """Remember ``outcome``; one with an input error or warning is never stored."""
+        if not outcome.cacheable or outcome.errors or outcome.warnings or not outcome.key:
+            return
         violations = []
         for violation in outcome.violations:
             stored = violation.to_dict()

@@ -4,9 +4,10 @@ During a replay run each decoded payload is handed to the code under test throug
 :func:`track`, which returns look-alike ``dict``/``list`` subclasses. Every time the code takes a
 value out of them (``d["login"]``, ``d.get("bio", "")``, ``"bio" in d``, ``for repo in repos``,
 ``repos[0]``, ``d.items()``, ...) the read is recorded in a :class:`ReadRecorder` as a ``$``-rooted
-path in the notation of ``docs/DESIGN.md`` (``$.owner.login``, ``$[*].name``), together with the
-file and line of the calling code. Nested containers are wrapped lazily, the first time they are
-handed out, so untouched parts of a payload cost nothing.
+path built by ``_jsonpath`` (jsonschema's ``json_path`` notation: ``$.owner.login``, ``$[*].name``,
+``$['a:b']``), the same notation the pins use, together with the file and line of the calling
+code. Nested containers are wrapped lazily, the first time they are handed out, so untouched parts
+of a payload cost nothing.
 
 At the end of the run :func:`coverage_report` compares the reads with the paths each contract's
 schema pins (a plain ``set[str]`` per contract, as produced by ``_pinned.py``):
@@ -58,6 +59,7 @@ from pathlib import Path
 from types import CodeType
 from typing import Any, TypeVar
 
+from ._jsonpath import ITEMS, ROOT, ancestors, items, member, parse
 from .errors import InputError, UsageError
 
 __all__ = [
@@ -96,7 +98,7 @@ class _Item:
     __slots__ = ()
 
     def __repr__(self) -> str:
-        return "[*]"
+        return ITEMS
 
 
 _ITEM: Any = _Item()
@@ -122,16 +124,10 @@ _PASS_THROUGH = frozenset(
     mod.__file__ for mod in (json.encoder, copy, copyreg, pickle, pprint) if mod.__file__
 )
 
-_SIMPLE_KEY = re.compile(r"[^.\[\]\"'\s]+\Z")
 
-
-def _segment(key: Any) -> str:
-    """The path segment of a dict key: ``.login``, or ``["a.b"]`` when the key needs quoting."""
-    if type(key) is str and _SIMPLE_KEY.match(key):
-        return "." + key
-    if isinstance(key, str):
-        return "[" + json.dumps(key) + "]"
-    return f"[{key!r}]"
+def _segment_path(parent: str, key: Any) -> str:
+    """The path of member ``key`` below ``parent`` (a key that is not a string by its repr)."""
+    return member(parent, key if isinstance(key, str) else repr(key))
 
 
 # --------------------------------------------------------------------------------------------
@@ -156,13 +152,13 @@ class _Node:
     def kid(self, key: Any) -> _Node:
         node = self.kids.get(key)
         if node is None:
-            node = self.kids[key] = _Node(self.contract, self.path + _segment(key))
+            node = self.kids[key] = _Node(self.contract, _segment_path(self.path, key))
         return node
 
     def items_node(self) -> _Node:
         node = self.item
         if node is None:
-            node = self.item = _Node(self.contract, self.path + "[*]")
+            node = self.item = _Node(self.contract, items(self.path))
         return node
 
 
@@ -180,7 +176,7 @@ def track(payload: T, contract: str, recorder: ReadRecorder) -> T:
     if node is None:
         if not isinstance(contract, str):
             raise UsageError(f"contract must be a contract name (str), not {contract!r}")
-        node = recorder._roots[contract] = _Node(contract, "$")
+        node = recorder._roots[contract] = _Node(contract, ROOT)
     plain: Any = payload
     obj: Any = TrackedDict(plain) if kind is dict else TrackedList(plain)
     obj._cc_n = node
@@ -513,7 +509,7 @@ class ReadRecorder:
                 if site is None:
                     code = self._codes[code_id]
                     site = lines[code_id, offset] = (code.co_filename, _line_of(code, offset))
-                path = node.path + ("[*]" if key is _ITEM else _segment(key))
+                path = items(node.path) if key is _ITEM else _segment_path(node.path, key)
                 _add(table, (node.contract, path), {site}, optional)
         return table
 
@@ -570,6 +566,7 @@ class ReadRecorder:
                 sites = {(str(site[0]), int(site[1])) for site in entry["sites"]}
                 if not (isinstance(contract, str) and isinstance(path, str)):
                     raise TypeError("contract and path must be strings")
+                parse(path)  # ValueError: not a JSON path
                 if not isinstance(optional, bool) or not sites:
                     raise TypeError("'optional' must be a boolean and 'sites' non-empty")
             except (KeyError, TypeError, ValueError, IndexError) as exc:
@@ -676,19 +673,6 @@ def _add(
 # --------------------------------------------------------------------------------------------
 # Report
 
-_TOKEN = re.compile(r'\.[^.\[]+|\[\*\]|\[\d+\]|\["(?:[^"\\]|\\.)*"\]|\[[^\]]*\]')
-
-
-def _ancestors(path: str) -> list[str]:
-    """The proper ancestors of a path, root first: ``$.a.b`` -> ``["$", "$.a"]``."""
-    if not path.startswith("$"):
-        return []
-    out, current = [], "$"
-    for match in _TOKEN.finditer(path, 1):
-        out.append(current)
-        current += match.group(0)
-    return out
-
 
 @dataclass(frozen=True)
 class ContractCoverage:
@@ -744,6 +728,7 @@ def coverage_report(
     A read is covered when its path is pinned, or when it is a container with a pinned
     descendant (pinning ``$.owner.login`` pins ``$.owner`` as an object). A pin counts as read
     when it or any of its descendants is read. Sites under ``root`` are shown relative to it.
+    Paths are in the ``_jsonpath`` notation (ValueError for a pin that is not such a path).
     """
     by_contract: dict[str, list[FieldRead]] = {}
     for read in reads.reads().values():
@@ -754,11 +739,11 @@ def coverage_report(
         pins = set(pinned.get(contract, ()))
         covered = set(pins)
         for pin in pins:
-            covered.update(_ancestors(pin))
+            covered.update(ancestors(pin))
         read_paths = {read.path for read in contract_reads}
         touched = set(read_paths)
         for path in read_paths:
-            touched.update(_ancestors(path))
+            touched.update(ancestors(path))
         result.append(
             ContractCoverage(
                 contract=contract,

@@ -31,7 +31,8 @@ from enum import Enum
 from typing import Any, Protocol
 from xml.etree import ElementTree as ET
 
-from ._pinned import PinnedField, json_type, member_path
+from ._jsonpath import ROOT, items, member
+from ._pinned import PinnedField, json_type
 from .errors import InputError, UsageError
 
 __all__ = [
@@ -142,7 +143,7 @@ class _Shape:
     parent: dict[str, tuple[str, bool]] = field(default_factory=dict)  # path -> (parent, member)
     order: list[str] = field(default_factory=list)
 
-    def add(self, value: Any, path: str = "$") -> None:
+    def add(self, value: Any, path: str = ROOT) -> None:
         if path not in self.types:
             self.types[path] = set()
             self.order.append(path)
@@ -151,20 +152,20 @@ class _Shape:
         if isinstance(value, dict):
             self.objects[path] = self.objects.get(path, 0) + 1
             for key, item in value.items():
-                child = member_path(path, str(key))
+                child = member(path, str(key))
                 self.parent[child] = (path, True)
                 self.add(item, child)
         elif isinstance(value, list):
             if value:
                 self.filled[path] = self.filled.get(path, 0) + 1
-            child = f"{path}[*]"
+            child = items(path)
             for item in value:
                 self.parent[child] = (path, False)
                 self.add(item, child)
 
     def observable(self, path: str, parent_of: Mapping[str, tuple[str, bool]]) -> bool:
         """Whether this side could have shown ``path``: its container was seen here."""
-        if path == "$":
+        if path == ROOT:
             return True
         parent, member = parent_of[path]
         if member:
@@ -272,7 +273,7 @@ class _Differ:
         reported: set[str] = set()  # paths whose children are not reported again
         paths = base.order + [p for p in fresh.order if p not in base.types]
         for path in paths:
-            if path != "$" and parent_of[path][0] in reported:
+            if path != ROOT and parent_of[path][0] in reported:
                 reported.add(path)
                 continue
             pin = self.pinned.get(path)
@@ -286,7 +287,7 @@ class _Differ:
                     self.added(path, pin, fresh)
                 reported.add(path)
                 continue
-            if path != "$" and base.always_present(path) and not fresh.always_present(path):
+            if path != ROOT and base.always_present(path) and not fresh.always_present(path):
                 self.became_optional(path, pin)
             if self.value_changes(path, pin, base.types[path], fresh.types[path]):
                 kinds = {"object", "array"}

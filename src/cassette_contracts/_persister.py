@@ -1,7 +1,9 @@
-"""A pytest-recording persister that keeps vcrpy 9.4 cassette metadata."""
+"""A pytest-recording persister that keeps vcrpy 9.4 cassette metadata and where each
+interaction came from (the main cassette or one of the extra ones)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -10,7 +12,10 @@ from pytest_recording._vcr import CombinedPersister
 from vcr.persisters.filesystem import CassetteNotFoundError
 from vcr.serialize import deserialize
 
-__all__ = ["MetadataAwarePersister"]
+__all__ = ["MetadataAwarePersister", "Origin"]
+
+Origin = tuple[str, int]
+"""The cassette file an interaction was loaded from, and its index in that file."""
 
 
 def _load(path: str, serializer: ModuleType) -> tuple[list[Any], list[Any], dict[str, Any]]:
@@ -22,8 +27,16 @@ def _load(path: str, serializer: ModuleType) -> tuple[list[Any], list[Any], dict
     return requests, responses, (metadata[0] if metadata else {})
 
 
+@dataclass
 class MetadataAwarePersister(CombinedPersister):
-    """Load the cassette plus pytest-recording's extra cassettes; keep the main one's metadata."""
+    """Load the cassette plus pytest-recording's extra cassettes; keep the main one's metadata.
+
+    ``origins[cassette_path]`` lists, in the order of the loaded interactions, the file and
+    index each came from, so a problem is reported where it is written, not at its position
+    in the merged list.
+    """
+
+    origins: dict[str, list[Origin]] = field(default_factory=dict)
 
     def load_cassette(  # type: ignore[override]  # vcrpy 9.4 takes a third item, metadata
         self, cassette_path: str, serializer: ModuleType
@@ -31,13 +44,16 @@ class MetadataAwarePersister(CombinedPersister):
         paths = list(dict.fromkeys([cassette_path, *self.extra_paths]))
         all_requests: list[Any] = []
         all_responses: list[Any] = []
+        origins: list[Origin] = []
         main_metadata: dict[str, Any] = {}
         for position, path in enumerate(paths):
             requests, responses, metadata = _load(path, serializer)
             all_requests += requests
             all_responses += responses
+            origins += [(path, index) for index in range(min(len(requests), len(responses)))]
             if position == 0:
                 main_metadata = metadata
         if not all_requests:
             raise CassetteNotFoundError("No cassettes found.")
+        self.origins[str(cassette_path)] = origins
         return all_requests, all_responses, main_metadata

@@ -2,9 +2,9 @@
 
 A *pinned field* is a ``properties`` entry, wherever it sits (nested objects, list items,
 ``$ref`` targets in the same or another file, ``allOf``/``anyOf``/``oneOf`` branches). Paths use
-the notation of docs/DESIGN.md: ``$.owner.login``, ``$[*].name``; a member name that is not an
-identifier is written ``$["odd name"]``. ``additionalProperties`` and ``patternProperties`` are
-open: they pin nothing.
+the one notation of ``_jsonpath`` (jsonschema's ``json_path``): ``$.owner.login``, ``$[*].name``;
+a member name that is not a plain identifier is written ``$['odd name']``.
+``additionalProperties`` and ``patternProperties`` are open: they pin nothing.
 
 Allowed types come from ``type`` (a string or a list), ``const``/``enum`` values, and the
 combinators: ``anyOf``/``oneOf`` unite their branches (the nullable idiom
@@ -15,8 +15,6 @@ seven JSON types. A recursive ``$ref`` stops the walk where it loops.
 
 from __future__ import annotations
 
-import json
-import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -25,14 +23,13 @@ from referencing import Registry, Resource
 from referencing.exceptions import Unresolvable
 from referencing.jsonschema import DRAFT202012
 
+from ._jsonpath import ROOT, items, member
 from .errors import SchemaError
 
 __all__ = ["JSON_TYPES", "PinnedField", "json_type", "pinned_fields"]
 
 #: The JSON Schema type names; "integer" is a subset of "number".
 JSON_TYPES = frozenset({"null", "boolean", "object", "array", "number", "integer", "string"})
-
-_IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
 
 
 def json_type(value: Any) -> str:
@@ -52,13 +49,6 @@ def json_type(value: Any) -> str:
     if isinstance(value, dict):
         return "object"
     return type(value).__name__
-
-
-def member_path(parent: str, name: str) -> str:
-    """``parent.name``, or ``parent["na me"]`` for a name that is not an identifier."""
-    if _IDENT.fullmatch(name):
-        return f"{parent}.{name}"
-    return f"{parent}[{json.dumps(name)}]"
 
 
 @dataclass(frozen=True)
@@ -221,7 +211,7 @@ def _branches(schema: Mapping[str, Any], keyword: str) -> Iterator[Any]:
 
 def _flatten(shape: _Shape, path: str, out: dict[str, PinnedField]) -> None:
     for name, sub in shape.properties.items():
-        sub_path = member_path(path, name)
+        sub_path = member(path, name)
         formats = sorted(sub.formats)
         out[sub_path] = PinnedField(
             path=sub_path,
@@ -231,7 +221,7 @@ def _flatten(shape: _Shape, path: str, out: dict[str, PinnedField]) -> None:
         )
         _flatten(sub, sub_path, out)
     if shape.items is not None:
-        _flatten(shape.items, f"{path}[*]", out)
+        _flatten(shape.items, items(path), out)
 
 
 def pinned_fields(
@@ -255,5 +245,5 @@ def pinned_fields(
     walker = _Walker(uri)
     shape = walker.shape(resource.contents, resolver)
     out: dict[str, PinnedField] = {}
-    _flatten(shape, "$", out)
+    _flatten(shape, ROOT, out)
     return out

@@ -61,10 +61,13 @@ class PluginState:
     validate: bool
     worker_id: str | None
     recorder: ReadRecorder | None
-    checked: int = 0
+    held: int = 0
+    broken: int = 0
     coverage: CoverageReport | None = None
     _contracts: tuple[ContractMap, SchemaRegistry] | None = None
+    _loaded: bool = False
     _load_error: str | None = None
+    _finish_error: str | None = None
     _lines: dict[str, list[int | None]] = field(default_factory=dict)
     plays: PlayRecorder | None = None
 
@@ -98,25 +101,39 @@ class PluginState:
 
     # -- contracts ---------------------------------------------------------------------------
 
-    def contracts(self) -> tuple[ContractMap, SchemaRegistry] | None:
-        """The contract map and schemas, loaded once; None when the project has none."""
-        if self._contracts is None and self._load_error is None:
-            from ._contracts import ContractMap
-            from ._schemas import SchemaRegistry
+    def _load(self) -> None:
+        """Load the contract map and schemas once; remember why they cannot be used."""
+        if self._loaded:
+            return
+        self._loaded = True
+        from ._check import contract_errors
+        from ._contracts import ContractMap
+        from ._schemas import SchemaRegistry
 
-            mapping = self.settings.schemas / "contracts.toml"
-            if not mapping.is_file():
-                self._load_error = f"no contract mapping at {mapping}"
-                return None
-            try:
-                self._contracts = (
-                    ContractMap.load(mapping),
-                    SchemaRegistry.load(self.settings.schemas),
-                )
-            except CassetteContractsError as exc:
-                self._load_error = str(exc)
-                raise
+        if not self.settings.contracts.is_file():
+            return  # a project without contracts: nothing to hold replays to
+        try:
+            contract_map = ContractMap.load(self.settings.contracts)
+            registry = SchemaRegistry.load(self.settings.schemas)
+        except CassetteContractsError as exc:  # the line `cassette-contracts check` prints
+            self._load_error = f"cassette-contracts: error: {exc}"
+            return
+        errors, _unusable = contract_errors(contract_map, registry)
+        if errors:  # the lines of `cassette-contracts check`'s report
+            self._load_error = "\n".join(str(error) for error in errors)
+            return
+        self._contracts = (contract_map, registry)
+
+    def contracts(self) -> tuple[ContractMap, SchemaRegistry] | None:
+        """The contract map and schemas; None when the project has none or they are broken."""
+        self._load()
         return self._contracts
+
+    @property
+    def load_error(self) -> str | None:
+        """Why the contracts cannot be loaded (one line per problem), or None."""
+        self._load()
+        return self._load_error
 
     def replaying(self, cassette: Any) -> bool:
         mode = getattr(cassette, "record_mode", None)
@@ -134,31 +151,59 @@ class PluginState:
         return lines[index] if index < len(lines) else None
 
     def check_played(self, cassette: Any) -> str:
-        """The contract problems of the interactions the test played back ('' when none)."""
+        """The contract problems of the interactions the test played back ('' when none).
+
+        When the contracts cannot be loaded, that is the problem of every replaying test.
+        Each interaction is named by the file it was loaded from (the test's cassette or an
+        extra one of ``@pytest.mark.vcr("other.yaml")``) and its index there.
+        """
         if not self.validate:
             return ""
+        if self.load_error is not None:
+            return self.load_error
         loaded = self.contracts()
         if loaded is None:
             return ""
+        main = str(cassette._path)
+        origins = getattr(getattr(cassette, "_persister", None), "origins", {}).get(main)
+        if origins is None or len(origins) != getattr(cassette, "_loaded_count", -1):
+            origins = None  # a hook dropped interactions: the merged positions are all we know
+        messages = []
+        for position in sorted(cassette.play_counts):
+            path, index = origins[position] if origins else (main, position)
+            request, response = cassette.data[position]
+            problems = self._problems(request, response, path, index, *loaded)
+            if problems:
+                self.broken += 1
+                messages += problems
+            else:
+                self.held += 1
+        return "\n\n".join(messages)
+
+    def _problems(
+        self,
+        request: Any,
+        response: Any,
+        path: str,
+        index: int,
+        contract_map: ContractMap,
+        registry: SchemaRegistry,
+    ) -> list[str]:
+        """What is wrong with one played interaction; its line is looked up only then."""
         from ._cassette import Interaction
         from ._check import validate_interaction
 
-        contract_map, registry = loaded
-        path = str(cassette._path)
-        messages = []
-        for index in sorted(cassette.play_counts):
-            request, response = cassette.data[index]
+        def problems(line: int | None) -> list[str]:
             try:
-                interaction = Interaction.from_vcr(
-                    request, response, path, index, line=self._line(path, index)
-                )
+                interaction = Interaction.from_vcr(request, response, path, index, line=line)
                 violations = validate_interaction(interaction, contract_map, registry)
             except InputError as exc:
-                messages.append(str(exc))
-                continue
-            self.checked += 1
-            messages += [violation.format() for violation in violations]
-        return "\n\n".join(messages)
+                return [str(exc)]
+            return [violation.format() for violation in violations]
+
+        if not problems(None):
+            return []
+        return problems(self._line(path, index))
 
     def explain_missing_request(self, exc: BaseException) -> None:
         """Add how to record the request to vcrpy's "can't play back" error."""
@@ -219,37 +264,39 @@ class PluginState:
         finally:
             requests.models.Response.json = original  # type: ignore[method-assign]
 
-    def _pinned(self) -> dict[str, set[str]]:
+    def _pinned(self, contract_map: ContractMap, registry: SchemaRegistry) -> dict[str, set[str]]:
         from ._pinned import pinned_fields
 
-        loaded = self.contracts()
-        if loaded is None:
-            return {}
-        contract_map, registry = loaded
-        pins: dict[str, set[str]] = {}
-        for contract in contract_map.contracts:
-            schema = registry.schema(contract.schema)
-            pins[contract.name] = set(
-                pinned_fields(schema, registry.referencing, base_uri=registry.uri(contract.schema))
+        return {
+            contract.name: set(
+                pinned_fields(
+                    registry.schema(contract.schema),
+                    registry.referencing,
+                    base_uri=registry.uri(contract.schema),
+                )
             )
-        return pins
+            for contract in contract_map.contracts
+        }
 
     def finish(self, config: pytest.Config) -> bool:
         """Save this process's reads; in the controller, judge them. True when coverage fails."""
-        if self.recorder is None or self.contracts() is None:
+        loaded = self.contracts()
+        if self.recorder is None or loaded is None:
             return False
         from ._coverage import ReadRecorder, coverage_report
 
-        folder = self.settings.coverage_dir
-        self.recorder.save(folder, self.worker_id or "main")
-        if self.worker_id is not None:
-            return False
-        merged = ReadRecorder.load_all(folder)
-        if not merged.reads():
-            return False
-        self.coverage = coverage_report(
-            merged, pinned_by_contract(self.settings), root=self.rootdir
-        )
+        try:
+            folder = self.settings.coverage_dir
+            self.recorder.save(folder, self.worker_id or "main")
+            if self.worker_id is not None:
+                return False
+            merged = ReadRecorder.load_all(folder)
+            if not merged.reads():
+                return False
+            self.coverage = coverage_report(merged, self._pinned(*loaded), root=self.rootdir)
+        except CassetteContractsError as exc:
+            self._finish_error = f"cassette-contracts: error: contract coverage: {exc}"
+            return True
         return not self.coverage.ok
 
     # -- play counts (for `cassette-contracts audit`) -----------------------------------------
@@ -272,9 +319,18 @@ class PluginState:
 
     def summary_lines(self) -> list[str]:
         lines = []
-        if self.checked:
-            checked = f"{self.checked} replayed interaction(s)"
-            lines.append(f"cassette-contracts: {checked} held to their contracts")
+        counts = []
+        if self.held:
+            counts.append(f"{self.held} replayed interaction(s) held to their contracts")
+        if self.broken:
+            counts.append(
+                f"{self.broken} replayed interaction(s) broke their contracts or could not be "
+                "checked"
+            )
+        if counts:
+            lines.append("cassette-contracts: " + "; ".join(counts))
+        if self._finish_error is not None:
+            lines.append(self._finish_error)
         if self.coverage is not None:
             lines += self.coverage.render("text").splitlines()
         return lines

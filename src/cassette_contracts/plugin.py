@@ -4,8 +4,10 @@ contract checker. Heavy imports happen inside hooks, so installing it costs test
 What it does, per test that replays a cassette (``@pytest.mark.vcr``, record mode ``none``):
 
 - every response the test played back is validated against its contract; a violation fails
-  the test with the cassette file, interaction, request, JSON path, what the schema wanted,
-  what the payload had, and the schema file;
+  the test with the cassette file (an extra cassette's own file), line, interaction, request,
+  JSON path, what the schema wanted, what the payload had, and the schema file; a test that
+  fails by itself shows them below its own failure; contracts that cannot be loaded fail
+  every replaying test with the one-line error the CLI prints;
 - payloads returned by ``requests.Response.json()`` are tracked, so the run can report which
   fields the code read against the fields the schemas pin (contract coverage);
 - a request missing from the cassette fails with vcrpy's explanation plus how to record it.
@@ -38,6 +40,7 @@ if TYPE_CHECKING:
     from ._session import PluginState
 
 _STATE = pytest.StashKey["PluginState"]()
+_PROBLEMS = pytest.StashKey[str]()  # contract problems of a test that failed by itself
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -108,7 +111,11 @@ def pytest_recording_configure(config: pytest.Config, vcr: Any) -> None:
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_call(item: pytest.Item) -> Generator[None, Any, Any]:
-    """Run the test with payload tracking; then hold its replayed responses to their contracts."""
+    """Run the test with payload tracking; then hold its replayed responses to their contracts.
+
+    When the test fails by itself, the contract problems of what it replayed (often the
+    reason) are kept for its report; when it passes, they fail it.
+    """
     state = _state(item.config)
     cassette = getattr(item, "funcargs", {}).get("vcr")
     if cassette is None or not state.replaying(cassette):
@@ -116,8 +123,11 @@ def pytest_runtest_call(item: pytest.Item) -> Generator[None, Any, Any]:
     with state.tracking():
         try:
             result = yield
-        except Exception as exc:
+        except (Exception, pytest.fail.Exception) as exc:
             state.explain_missing_request(exc)
+            problems = state.check_played(cassette)
+            if problems:
+                item.stash[_PROBLEMS] = problems
             raise
     problems = state.check_played(cassette)
     if problems:
@@ -147,6 +157,18 @@ def pytest_runtest_teardown(item: pytest.Item) -> None:
     if cassette is not None:
         frozen = item.get_closest_marker("frozen_cassette") is not None
         _state(item.config).record_plays(cassette, frozen=frozen)
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+    """Show the contract problems of a test that failed by itself below its own failure."""
+    report = yield
+    problems = item.stash.get(_PROBLEMS, None)
+    if problems and call.when == "call" and report.failed:
+        title = "cassette-contracts: contract problems of the replayed responses"
+        if hasattr(report.longrepr, "addsection"):
+            report.longrepr.addsection(title, problems)
+        else:
+            report.longrepr = f"{report.longrepr}\n\n{title}\n{problems}"
+    return report
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:

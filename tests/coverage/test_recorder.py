@@ -166,6 +166,11 @@ BROKEN: list[tuple[str, str]] = [
         '"reads": [{"contract": "c", "path": "$.a", "optional": "no", "sites": [["f", 1]]}]}',
         r"reads\[0\]",
     ),
+    (
+        '{"format": "cassette-contracts/coverage-reads", "version": 1, '
+        '"reads": [{"contract": "c", "path": "$.a:b", "optional": false, "sites": [["f", 1]]}]}',
+        r"reads\[0\].*not a JSON path",
+    ),
 ]
 
 

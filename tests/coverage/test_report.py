@@ -219,3 +219,20 @@ def test_an_unknown_format_lists_the_allowed_ones() -> None:
     """A usage error names the formats."""
     with pytest.raises(UsageError, match="text, json, markdown, junit, github"):
         coverage_report(ReadRecorder(), {}).render("yaml")
+
+
+ODD_KEYS = ["a:b", "1st", "x-y", "with space", "it's", "_private"]
+
+
+@pytest.mark.parametrize("key", ODD_KEYS)
+def test_odd_key_pinned_and_read_is_covered(key: str) -> None:
+    """A member whose name needs quoting is one path for the pin and the read: covered."""
+    from cassette_contracts._pinned import pinned_fields
+
+    schema = {"type": "object", "properties": {key: {"type": "string"}}}
+    recorder = ReadRecorder()
+    payload = track({key: "x"}, "odd", recorder)
+    assert payload[key] == "x"
+    report = coverage_report(recorder, {"odd": set(pinned_fields(schema))})
+    assert report.ok, report.render("text")
+    assert report.contracts[0].unread_pins == ()

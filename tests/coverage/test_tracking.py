@@ -302,10 +302,10 @@ def test_reads_are_recorded_per_contract(recorder: ReadRecorder) -> None:
 
 
 def test_keys_that_need_quoting_are_bracketed(recorder: ReadRecorder) -> None:
-    """Keys with dots, brackets or spaces use the bracket form ``$["a.b"]``."""
-    tracked = track({"a.b": 1, "with space": 2, "+1": 3}, "c", recorder)
-    tracked["a.b"], tracked["with space"], tracked["+1"]
-    assert set(paths(recorder)) == {'$["a.b"]', '$["with space"]', "$.+1"}
+    """Keys that are not plain identifiers use jsonschema's bracket form ``$['a.b']``."""
+    tracked = track({"a.b": 1, "with space": 2, "+1": 3, "it's": 4}, "c", recorder)
+    tracked["a.b"], tracked["with space"], tracked["+1"], tracked["it's"]
+    assert set(paths(recorder)) == {"$['a.b']", "$['with space']", "$['+1']", "$['it\\'s']"}
 
 
 def test_the_real_client_reads_are_attributed_to_the_client_code(

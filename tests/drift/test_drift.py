@@ -24,6 +24,7 @@ from cassette_contracts._drift import (
     render_markdown,
     render_text,
 )
+from cassette_contracts._jsonpath import ROOT, member
 from cassette_contracts._pinned import PinnedField, pinned_fields
 from cassette_contracts.errors import InputError, UsageError
 
@@ -106,6 +107,18 @@ def test_pinned_field_removed_is_breaking(path: str) -> None:
         BREAKING,
     )
     assert change.pinned
+
+
+@pytest.mark.parametrize("name", ["a:b", "1st", "x-y"])
+def test_pinned_odd_member_removed_is_breaking_at_its_json_path(name: str) -> None:
+    """A member whose name needs quoting is found pinned: one notation for pins and drift."""
+    schema = {"type": "object", "required": [name], "properties": {name: {"type": "string"}}}
+    change = only(diff([{name: "v"}], [{}], pinned_fields(schema)))
+    assert (change.kind, change.path, change.severity) == (
+        ChangeKind.FIELD_REMOVED,
+        member(ROOT, name),
+        BREAKING,
+    )
 
 
 def test_unpinned_field_removed_is_informational() -> None:

@@ -129,8 +129,18 @@ def test_recursive_schema_terminates() -> None:
 
 
 def test_odd_member_name_is_quoted() -> None:
-    """A member name that is not an identifier is written ``$["a b"]``."""
-    assert list(pinned_fields(obj(**{"a b": {"type": "string"}}))) == ['$["a b"]']
+    """A member name that is not a plain identifier is written ``$['a b']``, as jsonschema does."""
+    assert list(pinned_fields(obj(**{"a b": {"type": "string"}}))) == ["$['a b']"]
+
+
+@pytest.mark.parametrize("name", ["a:b", "1st", "x-y", "_x", "it's"])
+def test_pinned_path_is_the_path_jsonschema_reports(name: str) -> None:
+    """The pin of a member is the json_path jsonschema gives an error at that member."""
+    from jsonschema import Draft202012Validator
+
+    schema = obj(**{name: {"type": "string"}})
+    (error,) = Draft202012Validator(schema).iter_errors({name: 1})
+    assert list(pinned_fields(schema)) == [error.json_path]
 
 
 def test_unresolvable_ref_is_a_schema_error() -> None:

@@ -9,6 +9,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
+
 from .conftest import CORPUS, Run
 
 CACHE = Path(".cassette-contracts/check-results.json")
@@ -114,3 +116,33 @@ def test_same_size_edit_with_restored_mtime_is_seen(project: Path, cli: Callable
     os.utime(cassette, ns=(old.st_atime_ns, old.st_mtime_ns))
     run = cli("check", "--format", "json")
     assert (run.code, _json(run)["cached_files"]) == (1, 3)
+
+
+_FILE_LEVEL = {
+    "malformed.yaml": None,
+    "empty.yaml": b"",
+    "not_mapping.yaml": None,
+    "no_interactions.yaml": None,
+    "invalid_utf8.yaml": None,
+    "invalid_utf8_body.yaml": None,
+    "binary_body.yaml": None,
+    "corrupt_gzip.yaml": None,
+}
+
+
+@pytest.mark.parametrize("name", sorted(_FILE_LEVEL))
+def test_input_error_is_never_cached(project: Path, cli: Callable[..., Run], name: str) -> None:
+    """A cassette that cannot be read is reported the same way on every run, never cached."""
+    target = project / "cassettes" / name
+    content = _FILE_LEVEL[name]
+    if content is None:
+        shutil.copy(CORPUS / "bad_cassettes" / name, target)
+    else:
+        target.write_bytes(content)
+    first, second = cli("check", "cassettes"), cli("check", "cassettes")
+    assert (first.code, second.code) == (2, 2)
+    assert second.out.splitlines()[0] == first.out.splitlines()[0]
+    assert second.out.count("input error") == first.out.count("input error")
+    again = _json(cli("check", "cassettes", "--format", "json"))
+    assert (again["exit_code"], len(again["errors"])) == (2, 1)
+    assert again["errors"][0]["file"] == f"cassettes/{name}"
