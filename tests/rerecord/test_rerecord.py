@@ -91,10 +91,23 @@ def test_promoted_cassette_records_provenance(settings: Settings, upstream: Upst
     assert provenance["recorded_at"].endswith("Z")
 
 
-def test_drift_report_is_written_to_staging(settings: Settings, upstream: Upstream) -> None:
-    """Every run leaves its markdown drift report in the staging folder."""
+def test_successful_run_removes_its_staging_folder(settings: Settings, upstream: Upstream) -> None:
+    """Once promoted, the staging folder is gone, and the summary says so."""
     outcome = run(settings, upstream, ONE_USER)
-    assert "## API drift: no breaking drift" in (outcome.staging / "drift.md").read_text()
+    assert outcome.exit_code == 0, outcome.summary()
+    assert not outcome.staging.exists()
+    assert f"staging folder removed: {outcome.staging}" in outcome.summary()
+
+
+def test_failed_run_keeps_its_staging_folder_and_says_where(
+    settings: Settings, upstream: Upstream
+) -> None:
+    """Breaking drift: the staging folder, with its drift report, stays and is named."""
+    upstream.edit = edit_user(lambda body: body.pop("bio"))
+    outcome = run(settings, upstream, ONE_USER)
+    assert outcome.exit_code == 1
+    assert "## API drift: breaking drift" in (outcome.staging / "drift.md").read_text()
+    assert f"staging folder kept for inspection: {outcome.staging}" in outcome.summary()
 
 
 # -- drift ----------------------------------------------------------------------------------
@@ -168,10 +181,10 @@ def test_accept_breaking_promotes_anyway(settings: Settings, upstream: Upstream)
 def test_fault_during_recording_leaves_cassettes_identical(
     settings: Settings, upstream: Upstream, committed: dict[str, str], fault: Fault, says: str
 ) -> None:
-    """A failing upstream stops the run with a one-line reason; nothing is promoted."""
+    """A failing upstream stops the run with a one-line reason, exit 3; nothing is promoted."""
     upstream.fault = fault
     outcome = run(settings, upstream, ONE_USER)
-    assert outcome.exit_code == 1
+    assert outcome.exit_code == 3
     assert outcome.reason is not None
     assert says in outcome.reason
     assert "\n" not in outcome.reason
@@ -262,10 +275,10 @@ def closed_port() -> str:
 def test_unreachable_upstream_gives_one_line_reason(
     settings: Settings, upstream: Upstream, committed: dict[str, str], closed_port: str
 ) -> None:
-    """Every upstream on a closed port: non-zero exit, one line naming the failed request."""
+    """Every upstream on a closed port: exit 3, one line naming the failed request."""
     env = dict.fromkeys(upstream.environ(), closed_port)
     outcome = run(settings, upstream, ONE_USER, env=env)
-    assert outcome.exit_code == 1
+    assert outcome.exit_code == 3
     assert outcome.reason is not None
     assert "ApiConnectionError: GET http://127.0.0.1" in outcome.reason
     assert "failed to connect" in outcome.reason
