@@ -177,6 +177,7 @@ def cassettes_lock(lock_file: Path, what: str) -> Iterator[None]:
 def _try_lock(lock_file: Path) -> Iterator[bool]:
     """The lock if it is free (True), else nothing (False); never waits, never raises."""
     try:
+        lock_file.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(lock_file, os.O_RDWR | os.O_CREAT, 0o644)
     except OSError:
         yield False
