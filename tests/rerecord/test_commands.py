@@ -14,7 +14,6 @@ from typing import Any
 import pytest
 from vcr.serializers import yamlserializer
 
-from cassette_contracts._record import cassettes_lock
 from cassette_contracts.cli import main
 
 from .conftest import ROOT, tree_digest
@@ -255,6 +254,8 @@ def test_second_rerecord_while_one_holds_the_lock_exits_3_in_one_line(
     project: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The lock is held: `rerecord` exits 3 at once with one line, nothing recorded."""
+    from cassette_contracts._record import cassettes_lock
+
     monkeypatch.chdir(project)
     with cassettes_lock(project / ".staging" / "lock", "rerecord"):
         code, out, err = cli("rerecord", "--only", "nothing")

@@ -21,8 +21,6 @@ from pathlib import Path
 import pytest
 import yaml
 
-from cassette_contracts._record import FAULT_ENV
-
 from .conftest import tree_digest
 from .upstream import Upstream, wait_for
 
@@ -32,6 +30,8 @@ pytestmark = pytest.mark.block_network(allowed_hosts=["127.0.0.1", "localhost"])
 TWO = "test_prolific_with_71_repos or test_get_user_returns_the_user_dict"
 #: What the next command checks (any command that reads cassettes recovers first).
 SMALL = "cassettes/notifications/publish.yaml"
+#: The test-only hook (documented in docs/DESIGN.md): SIGKILL at the named phase.
+FAULT_ENV = "CASSETTE_CONTRACTS_FAULT"
 CLI = [sys.executable, "-c", "from cassette_contracts.cli import run; run()"]
 
 
