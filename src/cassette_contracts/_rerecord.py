@@ -84,6 +84,7 @@ __all__ = [
     "RerecordOutcome",
     "compare_folders",
     "drift",
+    "recover_interrupted",
     "rerecord",
 ]
 
@@ -124,6 +125,14 @@ COULD_NOT_RECORD = RecordingFailed.exit_code
 def lock_file(settings: Settings) -> Path:
     """The lock one ``rerecord`` / ``drift`` holds while it runs (in the gitignored staging)."""
     return settings.root / STAGING / "lock"
+
+
+def recover_interrupted(settings: Settings) -> str | None:
+    """Before reading the cassettes: finish or undo a promotion a killed run left, unless
+    another run holds the lock (it will). One line saying what was done, or None."""
+    from ._record import recover_if_free
+
+    return recover_if_free(settings.cassettes, lock_file(settings))
 
 
 # --------------------------------------------------------------------------------------------

@@ -142,10 +142,9 @@ def run() -> None:
 def _recover(settings: Settings, stderr: TextIO) -> None:
     """Finish or undo a promotion a killed run left in the cassettes folder (when no other
     run holds the lock: that one will), and say so on stderr."""
-    from ._record import recover_if_free
-    from ._rerecord import lock_file
+    from ._rerecord import recover_interrupted
 
-    said = recover_if_free(settings.cassettes, lock_file(settings))
+    said = recover_interrupted(settings)
     if said:
         stderr.write(f"note: {said}\n")
 

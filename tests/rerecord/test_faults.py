@@ -32,6 +32,7 @@ TWO = "test_prolific_with_71_repos or test_get_user_returns_the_user_dict"
 SMALL = "cassettes/notifications/publish.yaml"
 #: The test-only hook (documented in docs/DESIGN.md): SIGKILL at the named phase.
 FAULT_ENV = "CASSETTE_CONTRACTS_FAULT"
+COMMANDS = ("rerecord", "drift")
 CLI = [sys.executable, "-c", "from cassette_contracts.cli import run; run()"]
 
 
@@ -113,17 +114,15 @@ def test_two_runs_at_once_only_one_records_and_promotes(
     project: Path, upstream: Upstream, committed: dict[str, str]
 ) -> None:
     """A second rerecord or drift while one runs exits at once (3, one line); one promotes."""
-    release = threading.Event()
-    upstream.on_request = lambda url: release.wait(30)
     first = command(project, upstream, "rerecord", "--only", TWO)
+    holder = f"rerecord (pid {first.pid})"
+    lock = project / ".staging" / "lock"
+    assert wait_for(lambda: lock.is_file() and lock.read_text() == holder, timeout=60)
+    os.killpg(first.pid, signal.SIGSTOP)  # frozen while it holds the lock, however slow we are
     try:
-        assert wait_for(upstream.first_request.is_set, timeout=60)
-        seconds = [
-            finish(command(project, upstream, name, "--only", TWO))
-            for name in ("rerecord", "drift")
-        ]
+        seconds = [finish(command(project, upstream, cmd, "--only", TWO)) for cmd in COMMANDS]
     finally:
-        release.set()
+        os.killpg(first.pid, signal.SIGCONT)
     code, out, err = finish(first)
     assert code == 0, err
     assert out.startswith("rerecord: promoted 2 cassette(s)")
