@@ -259,6 +259,7 @@ def promote(staged_root: Path, target_root: Path, relative_paths: Iterable[Path]
     recover(target_root)
     entries: list[_Entry] = []
     written: list[Path] = []
+    journal = target_root / JOURNAL
     try:
         for rel, target in zip(rels, targets, strict=True):
             data = (staged_root / rel).read_bytes()
@@ -276,34 +277,35 @@ def promote(staged_root: Path, target_root: Path, relative_paths: Iterable[Path]
         for folder in sorted({t.parent for t in targets}):
             _fsync_dir(folder)
         fault_point("promote:after-prepare")
-        journal = target_root / JOURNAL
         pending = target_root / (JOURNAL + ".tmp")
         written.append(pending)
         payload = {"version": 1, "entries": [e.__dict__ for e in entries]}
         _write_synced(pending, json.dumps(payload, indent=1).encode("utf-8"))
         os.replace(pending, journal)  # the commit
-        _fsync_dir(target_root)
     except BaseException:
-        for path in written:
-            with contextlib.suppress(OSError):
-                path.unlink()
+        if not journal.exists():  # not committed: undo; committed: recover() rolls forward
+            for path in written:
+                with contextlib.suppress(OSError):
+                    path.unlink()
         raise
+    _fsync_dir(target_root)
     fault_point("promote:after-journal")
-    _apply(target_root, entries)
+    _apply(target_root, entries, faults=True)
     return targets
 
 
-def _apply(root: Path, entries: list[_Entry]) -> None:
+def _apply(root: Path, entries: list[_Entry], *, faults: bool = False) -> None:
     """Rename the .new files that are left over their targets, then clean up."""
     for number, entry in enumerate(entries):
         target = root / entry.path
         if _new(target).exists():
             os.replace(_new(target), target)
-        if number == 0:
+        if faults and number == 0:
             fault_point("promote:after-first-rename")
     for folder in sorted({(root / e.path).parent for e in entries}):
         _fsync_dir(folder)
-    fault_point("promote:after-renames")
+    if faults:
+        fault_point("promote:after-renames")
     (root / JOURNAL).unlink()
     _fsync_dir(root)
     for entry in entries:

@@ -21,6 +21,9 @@ from .upstream import Upstream
 
 pytestmark = pytest.mark.block_network(allowed_hosts=["127.0.0.1", "localhost"])
 
+#: Small inputs, so that a command reaches its output quickly.
+SMALL_DIR = "cassettes/notifications"
+SMALL = f"{SMALL_DIR}/publish.yaml"
 CLI = [sys.executable, "-c", "from cassette_contracts.cli import run; run()"]
 USERS_GET = ROOT / "tests" / "data" / "realdata" / "github" / "users_get"
 
@@ -196,9 +199,9 @@ def test_help_documents_the_exit_codes() -> None:
     [
         # argparse itself ignores a failed write of its help, and exits 0
         pytest.param(["--help"], 0, id="help"),
-        pytest.param(["check", "--no-cache", "--format", "json"], 141, id="check-json"),
+        pytest.param(["check", "--no-cache", "--format", "json", SMALL], 141, id="check-json"),
         pytest.param(
-            ["drift", "--baseline", "cassettes", "--fresh", "cassettes", "--format", "json"],
+            ["drift", "--baseline", SMALL_DIR, "--fresh", SMALL_DIR, "--format", "json"],
             141,
             id="drift-json",
         ),
