@@ -22,15 +22,22 @@
 6. **drift** — fresh against committed, interactions paired by contract and grouped per
    endpoint; the markdown report is written to ``staging/drift.md``.
 7. **promote** — only when the contracts hold and no drift breaks (or ``accept_breaking``),
-   each re-recorded cassette replaces its committed counterpart atomically, file by file.
-   Cassettes the run did not re-record (``--only``) stay; none is ever deleted.
+   the re-recorded cassettes replace their committed counterparts as one set, all or nothing
+   (a journal; :func:`~._record.promote`). Cassettes the run did not re-record (``--only``)
+   stay; none is ever deleted. Then the staging folder is removed; a failed run keeps it.
+
+The whole run holds the cassettes lock (:func:`~._record.cassettes_lock`), after finishing or
+undoing any promotion a killed run left (:func:`~._record.recover`), and refuses a symlink
+that leads out of the cassettes folder.
 
 ``drift`` records the same way into ``.staging/drift-...`` (steps 1, 3, 6; never promoted), or
 compares two folders offline (``baseline`` / ``fresh``).
 
 Exit codes (:attr:`RerecordOutcome.exit_code`, :attr:`DriftOutcome.exit_code`): 0 promoted /
-no breaking drift; 1 not promoted (the reason is one line) / breaking drift or a failed
-recording; usage and input errors raise and exit 2.
+no breaking drift; 1 not promoted because the fresh cassettes do not hold (contracts, breaking
+drift, secrets, replay; the reason is one line) / breaking drift; 2 usage and input errors
+(raised); 3 could not record or promote (upstream fault, killed or cut-off recording, disk
+full, another run holds the lock).
 """
 
 from __future__ import annotations
@@ -47,8 +54,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ._record import new_staging_dir, promote, stamp_provenance
-from .errors import CassetteContractsError, UsageError
+from ._record import (
+    JOURNAL,
+    cassettes_lock,
+    fault_point,
+    new_staging_dir,
+    promote,
+    recover,
+    refuse_links_out,
+    stamp_provenance,
+)
+from .errors import CassetteContractsError, CassetteError, RecordingFailed, UsageError
 
 if TYPE_CHECKING:
     from ._cassette import Interaction
@@ -68,6 +84,7 @@ __all__ = [
     "RerecordOutcome",
     "compare_folders",
     "drift",
+    "recover_interrupted",
     "rerecord",
 ]
 
@@ -101,10 +118,21 @@ _SUMMARY = re.compile(r"^=*\s*(.*\b(failed|passed|error|errors|no tests ran)\b.*
 _FAILED_LINE = re.compile(r"^(FAILED|ERROR) (.+)$")
 
 
-class RecordingFailed(CassetteContractsError):
-    """Raised by ``drift`` when the fresh recording could not be made (exit 1)."""
+#: Exit code of a run that could not record or promote (upstream fault, killed, disk full).
+COULD_NOT_RECORD = RecordingFailed.exit_code
 
-    exit_code = 1
+
+def lock_file(settings: Settings) -> Path:
+    """The lock one ``rerecord`` / ``drift`` holds while it runs (in the gitignored staging)."""
+    return settings.root / STAGING / "lock"
+
+
+def recover_interrupted(settings: Settings) -> str | None:
+    """Before reading the cassettes: finish or undo a promotion a killed run left, unless
+    another run holds the lock (it will). One line saying what was done, or None."""
+    from ._record import recover_if_free
+
+    return recover_if_free(settings.cassettes, lock_file(settings))
 
 
 # --------------------------------------------------------------------------------------------
@@ -124,10 +152,13 @@ class RerecordOutcome:
     check: CheckResult | None = None
     findings: list[Finding] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    #: The exit code when ``reason`` is set: 1 the fresh cassettes do not hold (contracts,
+    #: breaking drift, secrets, replay), 3 they could not be recorded or promoted.
+    code: int = 1
 
     @property
     def exit_code(self) -> int:
-        return 1 if self.reason is not None else 0
+        return self.code if self.reason is not None else 0
 
     def summary(self) -> str:
         """A few lines for the terminal."""
@@ -140,9 +171,13 @@ class RerecordOutcome:
                 + ", ".join(p.as_posix() for p in self.recorded)
             )
         if self.report is not None:
-            lines.append(f"drift: {self.report.summary()} (report: {self.staging / 'drift.md'})")
+            where = f" (report: {self.staging / 'drift.md'})" if self.staging.exists() else ""
+            lines.append(f"drift: {self.report.summary()}{where}")
         lines += [f"note: {note}" for note in self.notes]
-        lines.append(f"staging folder: {self.staging}")
+        if self.staging.exists():
+            lines.append(f"staging folder kept for inspection: {self.staging}")
+        else:
+            lines.append(f"staging folder removed: {self.staging}")
         return "\n".join(lines) + "\n"
 
 
@@ -291,21 +326,30 @@ def _upstreams(settings: Settings) -> dict[str, str]:
     return configured or dict(DEFAULT_UPSTREAMS)
 
 
+def _client_tests(settings: Settings, client_tests: Path | None) -> Path:
+    tests = client_tests or settings.root / CLIENT_TESTS
+    if not tests.exists():
+        raise UsageError(f"no client tests at {tests}: rerecord runs them to record cassettes")
+    return tests
+
+
+def _os_error(exc: OSError) -> str:
+    """One line for an OSError: what failed, and on which file."""
+    where = f": {exc.filename}" if exc.filename else ""
+    return f"{exc.strerror or exc}{where}"
+
+
 def _record(
     settings: Settings,
-    kind: str,
+    staging: Path,
     *,
     only: str | None,
-    staging_root: Path | None,
     pytest_args: Sequence[str],
     env: Mapping[str, str] | None,
     client_tests: Path | None,
 ) -> _Recording:
     root = settings.root
     tests = client_tests or root / CLIENT_TESTS
-    if not tests.exists():
-        raise UsageError(f"no client tests at {tests}: rerecord runs them to record cassettes")
-    staging = new_staging_dir(staging_root or root / STAGING, kind)
     fresh = staging / "cassettes"
     fresh.mkdir()
     base_env = dict(os.environ if env is None else env)
@@ -376,7 +420,12 @@ def _record(
             "the replay of the fresh cassettes judges"
         )
     for rel in recorded:
-        stamp_provenance(fresh / rel, upstreams=upstreams)
+        try:
+            stamp_provenance(fresh / rel, upstreams=upstreams)
+        except CassetteError as exc:
+            result.reason = f"recording failed: a fresh cassette is cut off: {exc}"
+            return result
+    fault_point("record:after-staging")
     return result
 
 
@@ -594,32 +643,80 @@ def rerecord(
 
     ``env`` is the environment of the recording (default: ``os.environ``): base-URL overrides
     and tokens come from it. Never raises for a failed recording: the outcome's ``reason``
-    says what happened. UsageError / InputError for bad settings or unreadable inputs.
+    says what happened (and ``code``: 1 the fresh cassettes do not hold, 3 they could not be
+    recorded or promoted). Holds the cassettes lock throughout (RecordingFailed, exit 3, when
+    another run has it); first finishes or undoes an interrupted promotion. UsageError /
+    InputError for bad settings, unreadable inputs, or a symlink leading out of the cassettes.
+    A successful run removes its staging folder; a failed one keeps it.
     """
-    from ._check import check
     from ._contracts import ContractMap
-    from ._drift import render_markdown
-    from ._record import atomic_write_bytes
     from ._schemas import SchemaRegistry
-    from ._scrub import Scrubber, scan
 
+    _client_tests(settings, client_tests)
     contract_map = ContractMap.load(settings.contracts)
     registry = SchemaRegistry.load(settings.schemas)
+    with cassettes_lock(lock_file(settings), "rerecord"):
+        recovered = recover(settings.cassettes)
+        refuse_links_out(settings.cassettes)
+        try:
+            staging = new_staging_dir(staging_root or settings.root / STAGING, "rerecord")
+        except OSError as exc:
+            raise RecordingFailed(f"could not create a staging folder: {_os_error(exc)}") from None
+        outcome = RerecordOutcome(staging=staging, notes=[recovered] if recovered else [])
+        try:
+            _rerecord_into(
+                outcome,
+                settings,
+                contract_map,
+                registry,
+                only=only,
+                accept_breaking=accept_breaking,
+                pytest_args=pytest_args,
+                env=env,
+                client_tests=client_tests,
+            )
+        except OSError as exc:
+            outcome.reason = f"could not record or promote: {_os_error(exc)}"
+            outcome.code = COULD_NOT_RECORD
+            outcome.promoted = []
+        if outcome.reason is None:
+            fault_point("rerecord:before-cleanup")
+            shutil.rmtree(staging, ignore_errors=True)
+        return outcome
+
+
+def _rerecord_into(
+    outcome: RerecordOutcome,
+    settings: Settings,
+    contract_map: ContractMap,
+    registry: SchemaRegistry,
+    *,
+    only: str | None,
+    accept_breaking: bool,
+    pytest_args: Sequence[str],
+    env: Mapping[str, str] | None,
+    client_tests: Path | None,
+) -> None:
+    """The steps of :func:`rerecord` after the lock is held; sets ``outcome``."""
+    from ._check import check
+    from ._drift import render_markdown
+    from ._record import atomic_write_bytes
+    from ._scrub import Scrubber, scan
+
     recording = _record(
         settings,
-        "rerecord",
+        outcome.staging,
         only=only,
-        staging_root=staging_root,
         pytest_args=pytest_args,
         env=env,
         client_tests=client_tests,
     )
-    outcome = RerecordOutcome(
-        staging=recording.staging, recorded=recording.recorded, notes=recording.notes
-    )
+    outcome.recorded = recording.recorded
+    outcome.notes += recording.notes
     if recording.reason is not None:
         outcome.reason = recording.reason
-        return outcome
+        outcome.code = COULD_NOT_RECORD
+        return
 
     secrets = Scrubber.from_environ(os.environ if env is None else env).secrets
     outcome.findings = scan(
@@ -630,7 +727,7 @@ def rerecord(
         outcome.reason = (
             f"{len(outcome.findings)} secret-looking value(s) in staging; first: {first}"
         )
-        return outcome
+        return
 
     result = check(
         [recording.fresh / rel for rel in recording.recorded],
@@ -653,7 +750,7 @@ def rerecord(
             f"{len(result.violations)} contract violation(s), {len(result.errors)} error(s) in "
             f"the fresh cassettes; first: {problem}"
         )
-        return outcome
+        return
 
     failure = None
     if recording.notes:  # some tests failed while recording: their replay decides
@@ -667,7 +764,7 @@ def rerecord(
         )
     if failure is not None:
         outcome.reason = failure
-        return outcome
+        return
     if report.breaking and not accept_breaking:
         first_change = report.breaking_changes[0]
         outcome.reason = (
@@ -675,9 +772,18 @@ def rerecord(
             f"{first_change.one_line()} (read {recording.staging / 'drift.md'}, then "
             "--accept-breaking to promote anyway)"
         )
-        return outcome
-    outcome.promoted = promote(recording.fresh, settings.cassettes, recording.recorded)
-    return outcome
+        return
+    try:
+        outcome.promoted = promote(recording.fresh, settings.cassettes, recording.recorded)
+    except OSError as exc:
+        outcome.code = COULD_NOT_RECORD
+        if (settings.cassettes / JOURNAL).exists():  # committed: the next command finishes it
+            outcome.reason = (
+                f"promotion interrupted after its commit: {_os_error(exc)}; the next "
+                "cassette-contracts command finishes it"
+            )
+        else:
+            outcome.reason = f"could not promote: {_os_error(exc)}; {settings.cassettes} unchanged"
 
 
 def _scan_logs(staging: Path, secrets: Sequence[str]) -> list[Finding]:
@@ -710,7 +816,8 @@ def drift(
     """What changed upstream: ``baseline`` vs ``fresh`` folders offline, or, without them, a
     fresh recording (into ``.staging/drift-...``, never promoted) vs the committed cassettes.
 
-    RecordingFailed (exit 1) when the fresh recording cannot be made.
+    RecordingFailed (exit 3) when the fresh recording cannot be made, or another run holds
+    the lock. The staging folder is removed unless the drift breaks (then a note names it).
     """
     from ._drift import RENDERERS
 
@@ -721,18 +828,29 @@ def drift(
     if baseline is not None and fresh is not None:
         report, notes = compare_folders(settings, baseline, fresh, only=only)
         return DriftOutcome(report, fmt, notes=notes)
-    recording = _record(
-        settings,
-        "drift",
-        only=only,
-        staging_root=staging_root,
-        pytest_args=pytest_args,
-        env=env,
-        client_tests=client_tests,
-    )
-    if recording.reason is not None:
-        raise RecordingFailed(f"{recording.reason} (staging folder: {recording.staging})")
-    report, notes = compare_folders(
-        settings, settings.cassettes, recording.fresh, relative=recording.recorded
-    )
-    return DriftOutcome(report, fmt, staging=recording.staging, notes=recording.notes + notes)
+    tests = _client_tests(settings, client_tests)
+    with cassettes_lock(lock_file(settings), "drift"):
+        recovered = recover(settings.cassettes)
+        try:
+            staging = new_staging_dir(staging_root or settings.root / STAGING, "drift")
+            recording = _record(
+                settings,
+                staging,
+                only=only,
+                pytest_args=pytest_args,
+                env=env,
+                client_tests=tests,
+            )
+        except OSError as exc:
+            raise RecordingFailed(f"could not record: {_os_error(exc)}") from None
+        if recording.reason is not None:
+            raise RecordingFailed(f"{recording.reason} (staging folder kept: {recording.staging})")
+        report, notes = compare_folders(
+            settings, settings.cassettes, recording.fresh, relative=recording.recorded
+        )
+    notes = ([recovered] if recovered else []) + recording.notes + notes
+    if report.breaking:
+        notes.append(f"the fresh recording is kept for inspection in {staging}")
+    else:
+        shutil.rmtree(staging, ignore_errors=True)
+    return DriftOutcome(report, fmt, staging=staging if report.breaking else None, notes=notes)

@@ -1,7 +1,13 @@
 """Command line: ``cassette-contracts SUBCOMMAND ...``.
 
-Exit codes: 0 every contract holds; 1 a contract is broken; 2 usage or input error (one line
-per error on stderr, or in the report, never a traceback).
+Exit codes: 0 every contract holds; 1 a contract is broken / breaking drift / fresh cassettes
+not promoted because they do not hold; 2 usage or input error (one line per error on stderr,
+or in the report, never a traceback); 3 could not record or promote (network, upstream fault,
+killed or cut-off recording, disk full, another rerecord/drift running). Output into a closed
+pipe ends quietly (exit 141, as a Unix tool killed by SIGPIPE).
+
+``check``, ``scan``, ``rerecord`` and ``drift`` first finish or undo a promotion a killed
+``rerecord`` left (:func:`._record.recover`).
 
 Adding a subcommand: write ``add_arguments(parser)`` and ``handler(args, stdout, stderr) ->
 int``, and register them with ``@subcommand("name", "help", add_arguments)`` on the handler.
@@ -12,16 +18,29 @@ from __future__ import annotations
 import argparse
 import contextlib
 import dataclasses
+import os
+import signal
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import NoReturn, TextIO
+from typing import TYPE_CHECKING, NoReturn, TextIO
 
 from .errors import CassetteContractsError, UsageError
+
+if TYPE_CHECKING:
+    from ._config import Settings
 
 __all__ = ["SUBCOMMANDS", "Subcommand", "main", "run", "subcommand"]
 
 PROG = "cassette-contracts"
+
+EXIT_CODES = (
+    "Exit codes: 0 ok (all contracts hold, promoted, no breaking drift); 1 a contract is "
+    "broken or drift breaks (nothing promoted); 2 usage or input error; 3 could not record or "
+    "promote (network, upstream fault, disk full, another rerecord/drift running)."
+)
+#: Exit code when the reader of the output went away (a shell reports SIGPIPE so).
+BROKEN_PIPE = 128 + signal.SIGPIPE
 
 Handler = Callable[[argparse.Namespace, TextIO, TextIO], int]
 
@@ -74,12 +93,14 @@ def build_parser() -> argparse.ArgumentParser:
         prog=PROG,
         description="Contract tests on recorded HTTP fixtures: vcrpy cassettes checked "
         "against JSON Schemas.",
-        epilog="Exit codes: 0 all contracts hold, 1 a contract is broken, 2 usage or input error.",
+        epilog=EXIT_CODES,
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for name, command in SUBCOMMANDS.items():
-        sub = commands.add_parser(name, help=command.help, description=command.help)
+        sub = commands.add_parser(
+            name, help=command.help, description=command.help, epilog=EXIT_CODES
+        )
         command.add_arguments(sub)
         sub.set_defaults(handler=command.handler)
     return parser
@@ -106,8 +127,26 @@ def main(
 
 
 def run() -> None:
-    """Console script entry point."""
-    sys.exit(main())
+    """Console script entry point. Output into a closed pipe (``... | head -1``) ends quietly."""
+    try:
+        code = main()
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # Python flushes stdout again at exit; point it at /dev/null so that flush is silent.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        code = BROKEN_PIPE
+    sys.exit(code)
+
+
+def _recover(settings: Settings, stderr: TextIO) -> None:
+    """Finish or undo a promotion a killed run left in the cassettes folder (when no other
+    run holds the lock: that one will), and say so on stderr."""
+    from ._rerecord import recover_interrupted
+
+    said = recover_interrupted(settings)
+    if said:
+        stderr.write(f"note: {said}\n")
 
 
 # --- check ------------------------------------------------------------------------------
@@ -167,6 +206,7 @@ def _check(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     )
     if args.no_cache:
         settings = dataclasses.replace(settings, cache_dir=None)
+    _recover(settings, stderr)
     paths = iter_cassette_paths(args.paths or [settings.cassettes])
     contract_map = ContractMap.load(settings.contracts)
     registry = SchemaRegistry.load(settings.schemas)
@@ -279,18 +319,21 @@ def _scan_arguments(parser: argparse.ArgumentParser) -> None:
     _scan_arguments,
 )
 def _scan(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
-    import os
-
     from ._config import load_settings
     from ._scrub import Scrubber, scan_report
 
-    settings = load_settings()
-    paths = args.paths or [settings.cassettes]
-    report = scan_report(
-        paths,
-        secrets=Scrubber.from_environ(os.environ).secrets,
-        allow=settings.secrets_allow,
-    )
+    paths = list(args.paths)
+    allow: dict[str, str] = {}
+    try:
+        settings = load_settings()
+    except CassetteContractsError:
+        if not paths:
+            raise
+    else:
+        _recover(settings, stderr)
+        paths = paths or [settings.cassettes]
+        allow = dict(settings.secrets_allow)
+    report = scan_report(paths, secrets=Scrubber.from_environ(os.environ).secrets, allow=allow)
     for finding in report.findings:
         stdout.write(f"{finding}\n")
     (stderr if report.findings else stdout).write(report.summary() + "\n")

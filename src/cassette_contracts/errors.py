@@ -4,6 +4,9 @@ The tree::
 
     CassetteContractsError            base of everything raised here
     ├── UsageError                    bad command line or [tool.cassette_contracts] setting (exit 2)
+    ├── RecordingFailed               could not record or promote: upstream fault, killed or
+    │                                 truncated recording, disk full, another run holds the
+    │                                 lock (exit 3)
     └── InputError                    an input file cannot be used as it is (exit 2)
         ├── CassetteError             cassette unreadable, malformed, or a body undecodable
         ├── SchemaError               schema file not JSON, not valid 2020-12, or a $ref that
@@ -33,6 +36,7 @@ __all__ = [
     "ContractMapError",
     "InputError",
     "NoContractError",
+    "RecordingFailed",
     "SchemaError",
     "UsageError",
     "Violation",
@@ -58,6 +62,14 @@ class CassetteContractsError(Exception):
 
 class UsageError(CassetteContractsError):
     """Raised for a bad command line or an unknown / mistyped setting; names what is allowed."""
+
+
+class RecordingFailed(CassetteContractsError):
+    """Raised when fresh cassettes could not be recorded or promoted (exit 3): the upstream
+    failed, the recording was killed or cut off, the disk is full, or another ``rerecord`` /
+    ``drift`` holds the lock. Nothing committed has changed."""
+
+    exit_code = 3
 
 
 class InputError(CassetteContractsError):

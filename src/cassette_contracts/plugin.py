@@ -88,6 +88,9 @@ def pytest_configure(config: pytest.Config) -> None:
         "and `drift` deselect the test and leave its cassette as committed.",
     )
     config.stash[_STATE] = PluginState.from_pytest(config)
+    from ._rerecord import recover_interrupted  # a killed rerecord's promotion, first
+
+    recover_interrupted(config.stash[_STATE].settings)
 
 
 def _state(config: pytest.Config) -> PluginState:
