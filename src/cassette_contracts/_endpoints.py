@@ -24,6 +24,7 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from ._cassette import Interaction, header
@@ -32,6 +33,7 @@ __all__ = [
     "BODY_KINDS",
     "Endpoint",
     "body_kind",
+    "classify_body",
     "group_endpoints",
     "host_label",
     "is_error",
@@ -188,29 +190,35 @@ def host_label(url: str) -> str:
 
 def body_kind(interaction: Interaction) -> tuple[str, str]:
     """``(kind, detail)`` of the response body: kind is one of BODY_KINDS."""
+    kind, detail, _ = classify_body(interaction)
+    return kind, detail
+
+
+def classify_body(interaction: Interaction) -> tuple[str, str, Any]:
+    """``(kind, detail, value)``: ``body_kind`` and, for JSON, the parsed body (else None)."""
     body = interaction.response_body
     content_type = ",".join(header(interaction.response_headers, "Content-Type") or []).lower()
     if not body:
-        return "empty", "no body"
+        return "empty", "no body", None
     if body.startswith(_GZIP_MAGIC):
-        return "binary", "gzip-compressed as recorded"
+        return "binary", "gzip-compressed as recorded", None
     if "text/event-stream" in content_type:
-        return "event-stream", "text/event-stream"
+        return "event-stream", "text/event-stream", None
     declared_text = content_type.startswith("text/") or (
         "xml" in content_type and "json" not in content_type
     )
     if not declared_text:
         try:
-            json.loads(body)
+            value = json.loads(body)
         except (ValueError, UnicodeDecodeError):
             pass
         else:
-            return "json", content_type or "no Content-Type"
+            return "json", content_type or "no Content-Type", value
     try:
         body.decode("utf-8")
     except UnicodeDecodeError:
-        return "binary", content_type or "no Content-Type"
-    return "text", content_type or "no Content-Type"
+        return "binary", content_type or "no Content-Type", None
+    return "text", content_type or "no Content-Type", None
 
 
 @dataclass(frozen=True)

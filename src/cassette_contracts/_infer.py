@@ -44,34 +44,69 @@ _ORDER = ("$schema", "$comment", "type", "properties", "required", "items", "any
 _WIDENED = frozenset({"string", "object"})
 
 
+Shape = Any  # a hashable stand-in of a payload's structure (see ``Samples.count``)
+_SCALARS: dict[type, tuple[str]] = {
+    str: ("s",),
+    bool: ("b",),
+    int: ("i",),
+    float: ("n",),
+    type(None): ("z",),
+}
+_THAWED: dict[str, Any] = {"s": "", "b": False, "i": 0, "n": 0.5, "z": None}
+
+
 @dataclass
 class Samples:
-    """Counts over the samples by generalized JSON path (``$.items[*].name``)."""
+    """Counts over the samples by generalized JSON path (``$.items[*].name``), and the
+    distinct shapes of the samples.
+
+    A shape keeps every member name, array element and JSON type of a payload and drops the
+    values; identical array elements collapse into one. genson infers the same schema from
+    the shapes as from the payloads (it never looks at a string's or a number's value), so
+    it only sees each distinct shape once: thousands of recordings of one endpoint usually
+    have a handful of shapes.
+    """
 
     seen: Counter[str]
     non_null: Counter[str]
+    shapes: list[Any]
 
     @classmethod
     def count(cls, payloads: Iterable[Any]) -> Samples:
         seen: Counter[str] = Counter()
         non_null: Counter[str] = Counter()
+        paths: dict[tuple[str, str], str] = {}
 
-        def walk(value: Any, path: str) -> None:
+        def walk(value: Any, path: str) -> Shape:
             seen[path] += 1
             if value is None:
-                return
+                return _SCALARS[type(None)]
             non_null[path] += 1
             if isinstance(value, dict):
+                members = []
                 for key, child in value.items():
-                    walk(child, _jsonpath.member(path, key))
-            elif isinstance(value, list):
+                    child_path = paths.get((path, key))
+                    if child_path is None:
+                        child_path = paths[path, key] = _jsonpath.member(path, key)
+                    members.append((key, walk(child, child_path)))
+                return ("o", tuple(members))
+            if isinstance(value, list):
                 inner = _jsonpath.items(path)
-                for child in value:
-                    walk(child, inner)
+                return ("a", tuple(dict.fromkeys(walk(child, inner) for child in value)))
+            return _SCALARS.get(type(value), ("s",))
 
-        for payload in payloads:
-            walk(payload, _jsonpath.ROOT)
-        return cls(seen, non_null)
+        shapes = dict.fromkeys(walk(payload, _jsonpath.ROOT) for payload in payloads)
+        return cls(seen, non_null, [_thaw(shape) for shape in shapes])
+
+
+def _thaw(shape: Shape) -> Any:
+    """A JSON value with the structure ``shape`` stands for."""
+    tag = shape[0]
+    if tag == "o":
+        return {key: _thaw(child) for key, child in shape[1]}
+    if tag == "a":
+        return [_thaw(child) for child in shape[1]]
+    return _THAWED[tag]
 
 
 @dataclass(frozen=True)
@@ -95,10 +130,10 @@ def infer_schema(
     ``comment`` goes into the root ``$comment`` (where the samples came from). ``reads``, when
     given, are the JSON paths the code read: only those are pinned (see ``pin_only``).
     """
-    builder = SchemaBuilder(schema_uri=None)
-    for payload in payloads:
-        builder.add_object(payload)
     samples = Samples.count(payloads)
+    builder = SchemaBuilder(schema_uri=None)
+    for shape in samples.shapes:
+        builder.add_object(shape)
     schema = _refine(builder.to_schema(), _jsonpath.ROOT, samples, proof)
     missing: tuple[str, ...] = ()
     if reads is not None:

@@ -29,7 +29,7 @@ from typing import Any, TextIO
 
 from ._cassette import Interaction, load_cassette
 from ._contracts import ContractMap
-from ._endpoints import Endpoint, body_kind, group_endpoints, host_label, is_error
+from ._endpoints import Endpoint, classify_body, group_endpoints, host_label, is_error
 from ._infer import PROOF, Inferred, infer_schema, render_schema
 from ._record import atomic_write_bytes
 from .errors import CassetteError, display_path
@@ -203,8 +203,13 @@ def plan_init(
 
     success: list[Endpoint] = []
     errors: dict[tuple[str, str], list[Endpoint]] = defaultdict(list)
+    bodies: dict[Interaction, Any] = {}  # each JSON body parsed once
     for endpoint in group_endpoints(uncovered):
-        kinds = Counter(body_kind(i) for i in endpoint.interactions)
+        kinds: Counter[tuple[str, str]] = Counter()
+        for interaction in endpoint.interactions:
+            kind, detail, value = classify_body(interaction)
+            kinds[kind, detail] += 1
+            bodies[interaction] = value
         if {kind for kind, _ in kinds} != {"json"}:
             plan.skipped.append(_skip(endpoint, kinds))
         elif is_error(endpoint.status):
@@ -220,7 +225,7 @@ def plan_init(
             base += f".{endpoint.status}"
         name = contract_name(base)
         path = schema_file(_schema_path(name))
-        plan.schemas[path] = _infer(path, endpoint.interactions, _reads(reads, [endpoint]))
+        plan.schemas[path] = _infer(path, endpoint.interactions, bodies, _reads(reads, [endpoint]))
         plan.contracts.append(_contract(name, [endpoint], path))
 
     # Error statuses: one contract per method and template; one schema per host when the
@@ -230,18 +235,18 @@ def plan_init(
         by_host[host_label(template)].append(group)
     for host, groups in sorted(by_host.items()):
         every = [e for group in groups for e in group]
-        bodies = [i.json() for e in every for i in e.interactions]
+        values = [bodies[i] for e in every for i in e.interactions]
         shared = None
-        if all(isinstance(b, dict) for b in bodies) and set.intersection(*(set(b) for b in bodies)):
+        if all(isinstance(v, dict) for v in values) and set.intersection(*map(set, values)):
             shared = schema_file(f"{host}/error.schema.json")
             samples = [i for e in every for i in e.interactions]
-            plan.schemas[shared] = _infer(shared, samples, _reads(reads, every))
+            plan.schemas[shared] = _infer(shared, samples, bodies, _reads(reads, every))
         for group in groups:
             name = contract_name(_base_name(group[0].method, group[0].template) + ".error")
             path = shared or schema_file(_schema_path(name))
             if shared is None:
                 samples = [i for e in group for i in e.interactions]
-                plan.schemas[path] = _infer(path, samples, _reads(reads, group))
+                plan.schemas[path] = _infer(path, samples, bodies, _reads(reads, group))
             plan.contracts.append(_contract(name, group, path))
     plan.contracts.sort(key=lambda c: (c.template, c.method, c.statuses))
     return plan
@@ -270,7 +275,12 @@ def _reads(reads: Reads | None, endpoints: Sequence[Endpoint]) -> set[str] | Non
     return {path for e in endpoints for path in reads.get(e.key, ())}
 
 
-def _infer(path: str, interactions: Sequence[Interaction], reads: set[str] | None) -> PlannedSchema:
+def _infer(
+    path: str,
+    interactions: Sequence[Interaction],
+    bodies: Mapping[Interaction, Any],
+    reads: set[str] | None,
+) -> PlannedSchema:
     files = sorted({display_path(i.cassette) for i in interactions})
     shown = ", ".join(files[:_SOURCES_SHOWN])
     if len(files) > _SOURCES_SHOWN:
@@ -280,7 +290,7 @@ def _infer(path: str, interactions: Sequence[Interaction], reads: set[str] | Non
         f"{len(files)} cassette(s): {shown}. Types are pinned from any sample; a field is "
         f"required, and a string or object field non-null, only once {PROOF} samples show it."
     )
-    payloads = [i.json() for i in interactions]
+    payloads = [bodies[i] for i in interactions]
     return PlannedSchema(path, infer_schema(payloads, comment=comment, reads=reads), len(payloads))
 
 
