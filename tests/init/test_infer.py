@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
 
 import pytest
 from jsonschema import Draft202012Validator
 
 from cassette_contracts._infer import DIALECT, PROOF, infer_schema, render_schema
+
+GITHUB = Path(__file__).resolve().parents[1] / "data" / "realdata" / "github"
 
 
 def infer(*payloads: Any, **options: Any) -> dict[str, Any]:
@@ -124,3 +128,27 @@ def test_rendering_is_stable() -> None:
     second = render_schema(infer({"a": {"y": 2, "z": 1}, "b": 1}))
     assert first == second
     assert first.index(b'"a"') < first.index(b'"b"')
+
+
+@pytest.mark.parametrize("endpoint", ["users_get", "repos_get", "users_repos", "_non2xx/repos_get"])
+def test_genson_infers_the_same_from_shapes_as_from_payloads(
+    endpoint: str, github_samples: Any
+) -> None:
+    """Feeding genson the distinct shapes, not the payloads, changes nothing in its output."""
+    from genson import SchemaBuilder  # type: ignore[import-untyped]
+
+    from cassette_contracts._infer import Samples
+
+    payloads = [s.body for s in github_samples(endpoint)]
+    if not payloads:  # the error folders hold no 200s: take every body there
+        payloads = [
+            json.loads(p.read_bytes())
+            for p in sorted((GITHUB / endpoint).glob("*.json"))
+            if not p.name.endswith(".meta.json")
+        ]
+    direct, shaped = SchemaBuilder(), SchemaBuilder()
+    for payload in payloads:
+        direct.add_object(payload)
+    for shape in Samples.count(payloads).shapes:
+        shaped.add_object(shape)
+    assert shaped.to_schema() == direct.to_schema()
