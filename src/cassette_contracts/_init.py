@@ -424,6 +424,9 @@ def run_init(
     stdout.write(render_plan(plan, dry_run=dry_run))
     if dry_run:
         return 0
+    if not plan.contracts and not plan.contracts_path.is_file():
+        stdout.write("init: no JSON response to infer a contract from; nothing written\n")
+        return 0
     if not plan.contracts and not force:
         stdout.write("init: nothing new to write\n")
     else:

@@ -228,3 +228,14 @@ def test_plan_pins_only_the_reads_given_per_endpoint(recorded: Path) -> None:
     assert user.pinned == ("$.followers", "$.login")
     assert user.missing == ("$.no_such_field",)
     assert plan.schemas["github/error.schema.json"].inferred.pinned == ()
+
+
+def test_nothing_to_infer_writes_nothing(
+    workdir: Path, cli: Any, write_cassette: Callable[..., Path]
+) -> None:
+    """Cassettes with no JSON response: the plan lists them, no file is written, exit 0."""
+    write_cassette(workdir / "cassettes" / "empty.yaml", [("DELETE", f"{USER}/1", 204, "")])
+    run = cli("init")
+    assert run.code == 0, run.err
+    assert "no JSON response to infer a contract from; nothing written" in run.out
+    assert not (workdir / "schemas").exists()
