@@ -340,6 +340,46 @@ def _scan(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     return 1 if report.findings else 0
 
 
+# --- init (logic in _init.py) -----------------------------------------------------------
+
+
+def _init_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "paths",
+        nargs="*",
+        metavar="PATH",
+        help="cassette files or folders to learn from (default: the cassettes folder)",
+    )
+    parser.add_argument(
+        "--schemas", metavar="DIR", help="the schemas folder, where contracts.toml goes"
+    )
+    parser.add_argument("--dry-run", action="store_true", help="print the plan, write nothing")
+    parser.add_argument(
+        "--force",
+        action="store_true",
+        help="write contracts.toml and the schema files afresh, replacing what exists",
+    )
+
+
+@subcommand(
+    "init",
+    "Infer contracts and JSON Schemas from the recorded cassettes (the first step of "
+    "adopting cassette-contracts); existing contracts are left alone.",
+    _init_arguments,
+)
+def _init(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
+    from ._init import run_init
+
+    return run_init(
+        args.paths,
+        schemas=args.schemas,
+        dry_run=args.dry_run,
+        force=args.force,
+        stdout=stdout,
+        stderr=stderr,
+    )
+
+
 # --- coverage ---------------------------------------------------------------------------
 
 
