@@ -6,6 +6,7 @@ Bodies are kept as stored; ``Interaction`` decodes them for checking (``_bodies`
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -433,20 +434,34 @@ def _interaction(record: Any, path: Path, index: int, line: int | None) -> Inter
 
 def iter_cassette_paths(paths: Iterable[str | PathLike[str]]) -> list[Path]:
     """Cassette files named by ``paths`` (files, or folders searched for *.yaml, *.yml and
-    *.json), sorted.
+    *.json), sorted. The one cassette discovery: ``check``, ``scan``, ``audit`` and ``init``
+    all find cassettes here.
 
     A file named directly is taken whatever its suffix; a path that does not exist is a
-    UsageError.
+    UsageError. Symlinked folders are followed (reading through one is harmless, and skipping
+    it would pass cassettes nobody checked), each real folder once, so a link loop ends.
     """
     found: set[Path] = set()
     for each in paths:
         path = Path(each)
         if path.is_dir():
-            found.update(
-                p for p in path.rglob("*") if p.suffix.lower() in CASSETTE_SUFFIXES and p.is_file()
-            )
+            found.update(_walk(path))
         elif path.is_file():
             found.add(path)
         else:
             raise UsageError(f"no such cassette file or folder: {path}")
     return sorted(found)
+
+
+def _walk(root: Path) -> Iterable[Path]:
+    seen: set[Path] = set()
+    for folder, dirs, files in os.walk(root, followlinks=True):
+        real = Path(folder).resolve()
+        if real in seen:
+            dirs[:] = []
+            continue
+        seen.add(real)
+        for name in files:
+            candidate = Path(folder) / name
+            if candidate.suffix.lower() in CASSETTE_SUFFIXES and candidate.is_file():
+                yield candidate

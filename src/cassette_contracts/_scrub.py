@@ -49,6 +49,7 @@ from urllib.parse import quote
 import yaml
 
 from . import _jsonpath
+from ._cassette import iter_cassette_paths
 from ._secrets import (
     MIN_RANDOM_LENGTH,
     MIN_SECRET_LENGTH,
@@ -638,20 +639,6 @@ class _AliasFound(Exception):
         self.what, self.name, self.line = what, name, line
 
 
-_CASSETTE_SUFFIXES = (".yaml", ".yml", ".json")
-
-
-def _iter_files(paths: Iterable[str | Path]) -> Iterator[Path]:
-    for raw in paths:
-        path = Path(raw)
-        if path.is_dir():
-            yield from sorted(p for p in path.rglob("*") if p.suffix in _CASSETTE_SUFFIXES)
-        elif path.is_file():
-            yield path
-        else:
-            raise CassetteError("no such file or directory (expected a cassette)", file=path)
-
-
 def scan(
     paths: Iterable[str | Path],
     *,
@@ -680,7 +667,7 @@ def scan_report(
     allowlist = allow if isinstance(allow, Allowlist) else Allowlist(allow or ())
     findings: list[Finding] = []
     files = 0
-    for path in _iter_files(paths):
+    for path in iter_cassette_paths(paths):
         files += 1
         try:
             text = path.read_text(encoding="utf-8", errors="replace")

@@ -104,3 +104,24 @@ def test_iter_cassette_paths(tmp_path: Path) -> None:
     ]
     with pytest.raises(UsageError, match="no such cassette file or folder"):
         iter_cassette_paths([tmp_path / "missing"])
+
+
+def test_discovery_follows_a_symlinked_folder(tmp_path: Path) -> None:
+    """A symlinked folder under the cassettes folder is read, not silently skipped."""
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    (outside / "linked.yaml").write_text("version: 1\ninteractions: []\n")
+    root = tmp_path / "cassettes"
+    root.mkdir()
+    (root / "own.yml").write_text("version: 1\ninteractions: []\n")
+    (root / "shared").symlink_to(outside, target_is_directory=True)
+    assert iter_cassette_paths([root]) == [root / "own.yml", root / "shared" / "linked.yaml"]
+
+
+def test_discovery_survives_a_symlink_loop(tmp_path: Path) -> None:
+    """A folder linking back to its parent is walked once."""
+    root = tmp_path / "cassettes"
+    (root / "a").mkdir(parents=True)
+    (root / "a" / "one.yaml").write_text("version: 1\ninteractions: []\n")
+    (root / "a" / "loop").symlink_to(root, target_is_directory=True)
+    assert iter_cassette_paths([root]) == [root / "a" / "one.yaml"]

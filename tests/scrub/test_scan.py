@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from cassette_contracts._scrub import Finding, scan
-from cassette_contracts.errors import CassetteError
+from cassette_contracts.errors import UsageError
 
 DATA = Path(__file__).parent / "data"
 GHP = "ghp_" + "Zx9Yw8Vu7Ts6Rq5Po4Nm3Lk2Ji1Hg0FeDcBa"
@@ -165,8 +165,8 @@ def test_directory_is_searched_recursively(tmp_path: Path) -> None:
 
 
 def test_missing_path_is_an_input_error(tmp_path: Path) -> None:
-    """A path that does not exist is an error naming it, not a silent pass."""
-    with pytest.raises(CassetteError, match=r"nope\.yaml"):
+    """A path that does not exist is the one discovery's usage error naming it, not a pass."""
+    with pytest.raises(UsageError, match=r"no such cassette file or folder: .*nope\.yaml"):
         scan([tmp_path / "nope.yaml"])
 
 
@@ -200,3 +200,14 @@ def test_real_github_payload_has_no_finding(tmp_path: Path, payload: Path) -> No
     }
     path = write(tmp_path, yaml.safe_dump(document, sort_keys=False))
     assert scan([path]) == []
+
+
+def test_symlinked_folder_is_scanned(tmp_path: Path) -> None:
+    """A secret in a symlinked folder under the cassettes folder is found, not skipped."""
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    write(outside, f"# {GHP}\n" + cassette(), "user.yaml")
+    root = tmp_path / "cassettes"
+    root.mkdir()
+    (root / "linked").symlink_to(outside, target_is_directory=True)
+    assert [f.file for f in scan([root])] == [root / "linked" / "user.yaml"]
