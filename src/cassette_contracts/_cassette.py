@@ -340,8 +340,10 @@ def _may_hold_anchors(data: bytes) -> bool:
         at = data.find(mark)
         while at != -1:
             after = data[at + 1 : at + 2]
-            if (at == 0 or data[at - 1] in _BEFORE_ANCHOR) and after and (
-                after[0] not in _NOT_AFTER_ANCHOR
+            if (
+                (at == 0 or data[at - 1] in _BEFORE_ANCHOR)
+                and after
+                and (after[0] not in _NOT_AFTER_ANCHOR)
             ):
                 return True
             at = data.find(mark, at + 1)
