@@ -38,7 +38,8 @@ _CHECK = "import sys; from cassette_contracts.cli import main; sys.exit(main(['c
 
 def _cases() -> ModuleType:
     spec = importlib.util.spec_from_file_location("hostile", HOSTILE)
-    assert spec is not None and spec.loader is not None
+    if spec is None or spec.loader is None:
+        raise SystemExit(f"cannot load {HOSTILE}")
     module = importlib.util.module_from_spec(spec)
     sys.modules["hostile"] = module  # dataclasses look their module up there
     spec.loader.exec_module(module)
