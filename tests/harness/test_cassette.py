@@ -122,6 +122,11 @@ def test_iter_cassette_paths(tmp_path: Path) -> None:
             "version: 1\ninteractions: []\nmetadata:\n  a: {b: 1}\n  a: {b: 2}\n",
             ":5: duplicate key 'a' (first at line 4)",
         ),
+        (
+            "version: 1\ninteractions: []\nmetadata:\n"
+            "  t: !!python/tuple\n  - {b: 1,\n     b: 2}\n",
+            ":6: duplicate key 'b' (first at line 5)",
+        ),
     ],
 )
 def test_duplicate_keys_are_refused(tmp_path: Path, text: str, message: str) -> None:
