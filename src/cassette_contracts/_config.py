@@ -94,7 +94,10 @@ def _read_table(pyproject: Path) -> dict[str, Any]:
         document = tomllib.loads(pyproject.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise UsageError(f"{pyproject}: cannot read [{TABLE}]: {exc}") from None
-    table = document.get("tool", {}).get("cassette_contracts", {})
+    except RecursionError:
+        raise UsageError(f"{pyproject}: cannot read [{TABLE}]: TOML nested too deeply") from None
+    tool = document.get("tool", {})
+    table = tool.get("cassette_contracts", {}) if isinstance(tool, dict) else None
     if not isinstance(table, dict):
         raise UsageError(f"{pyproject}: [{TABLE}] must be a table")
     return table
@@ -134,7 +137,7 @@ def _checked(key: str, value: Any, origin: str) -> Any:
             isinstance(k, str) and isinstance(v, str) for k, v in value.items()
         ):
             raise UsageError(f"{origin}: {key} must be a table of strings, got {value!r}")
-    elif not isinstance(value, (str, PathLike)) or not str(value):
+    elif not isinstance(value, (str, PathLike)) or not str(value) or "\0" in str(value):
         raise UsageError(f"{origin}: {key} must be a path (a non-empty string), got {value!r}")
     return value
 

@@ -119,6 +119,8 @@ class ContractMap:
             raise ContractMapError(
                 f"not valid TOML: {exc}", file=path, line=int(found[1]) if found else None
             ) from None
+        except RecursionError:
+            raise ContractMapError("not valid TOML: nested too deeply", file=path) from None
         unknown = sorted(set(document) - {"contract"})
         if unknown:
             raise ContractMapError(
@@ -165,7 +167,10 @@ class ContractMap:
         return found if isinstance(found, Contract) else None
 
     def _lookup(self, method: str, url: str, status: int) -> Contract | ContractMapError:
-        key = (method, _strip_query(url), status)
+        try:
+            key = (method, _strip_query(url), status)
+        except ValueError as exc:  # e.g. an unclosed "[" of an IPv6 host
+            return ContractMapError(f"request URL {url!r} is not a valid URL: {exc}")
         found = self._memo.get(key)
         if found is None:
             found = self._match(*key)
@@ -222,7 +227,7 @@ def _difference(contract: Contract, method: str, status: int) -> str:
 def _parse_entry(entry: Any, number: int, path: Path) -> Contract:
     def bad(message: str) -> ContractMapError:
         label = entry.get("name") if isinstance(entry, Mapping) else None
-        name = f" ({label})" if isinstance(label, str) else ""
+        name = f" ({label})" if isinstance(label, str) and label else ""
         return ContractMapError(f"[[contract]] #{number}{name}: {message}", file=path)
 
     if not isinstance(entry, Mapping):
@@ -240,7 +245,11 @@ def _parse_entry(entry: Any, number: int, path: Path) -> Contract:
             raise bad(f"{key!r} must be a non-empty string")
     method, _, url = request.strip().partition(" ")
     url = url.strip()
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError for a port out of range
+    except ValueError as exc:
+        raise bad(f"request {request!r}: the URL is not valid: {exc}") from None
     if not _METHOD.fullmatch(method) or parts.scheme not in ("http", "https") or not parts.netloc:
         raise bad(
             f"request {request!r} must be 'METHOD URL', e.g. "
@@ -250,6 +259,11 @@ def _parse_entry(entry: Any, number: int, path: Path) -> Contract:
         raise bad(
             f"request {request!r}: the URL template takes no query string; list query "
             "parameters in 'query' / 'required_query'"
+        )
+    if any(c in _PARAM.sub("", url) for c in "{}"):
+        raise bad(
+            f"request {request!r}: a '{{' or '}}' that is not part of a {{name}} placeholder "
+            "(names are letters, digits and _)"
         )
     status = entry["status"]
     statuses = tuple(status) if isinstance(status, list) else (status,)

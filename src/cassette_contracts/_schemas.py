@@ -17,12 +17,12 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin
 
 from jsonschema import Draft202012Validator, FormatChecker  # type: ignore[import-untyped]
-from jsonschema.exceptions import SchemaError as JsonschemaSchemaError  # type: ignore[import-untyped]
-from jsonschema.exceptions import best_match
+from jsonschema.exceptions import best_match  # type: ignore[import-untyped]
 from referencing import Registry, Resource
 from referencing.exceptions import Unresolvable
 from referencing.jsonschema import DRAFT202012
 
+from ._cassette import loads_json
 from .errors import SchemaError
 
 if TYPE_CHECKING:
@@ -121,6 +121,12 @@ class SchemaRegistry:
             problem = _dangling_ref(registry, name, schema, root / name)
             if problem is not None:
                 errors[name] = problem
+        cycles = _RefCycles(registry, contents, errors)
+        for name in contents:
+            if name not in errors:
+                problem = cycles.find(name, root / name)
+                if problem is not None:
+                    errors[name] = problem
         for name in errors:
             contents.pop(name, None)
         return cls(root, contents, registry, errors, digest.hexdigest())
@@ -196,7 +202,7 @@ class SchemaRegistry:
 
 def _parse(data: bytes, path: Path) -> Any:
     try:
-        schema = json.loads(data)
+        schema = loads_json(data)
     except UnicodeDecodeError as exc:
         raise SchemaError(f"schema is not UTF-8 text (byte {exc.start})", file=path) from None
     except json.JSONDecodeError as exc:
@@ -205,6 +211,8 @@ def _parse(data: bytes, path: Path) -> Any:
             file=path,
             line=exc.lineno,
         ) from None
+    except ValueError as exc:  # nested deeper than MAX_NESTING
+        raise SchemaError(f"schema is {exc}", file=path) from None
     if not isinstance(schema, (dict, bool)):
         raise SchemaError(
             f"a schema must be a JSON object or boolean, not a JSON {type(schema).__name__}",
@@ -217,16 +225,22 @@ def _parse(data: bytes, path: Path) -> Any:
             "('https://json-schema.org/draft/2020-12/schema') is supported",
             file=path,
         )
-    try:
-        Draft202012Validator.check_schema(schema)
-    except JsonschemaSchemaError as exc:
-        worst = best_match([exc]) or exc
+    # What Draft202012Validator.check_schema does, but keeping the errors whole: the one it
+    # raises has lost what best_match needs, and formats (a "pattern" that is no regex, an
+    # "$id" that is no URI) are checked too.
+    worst = best_match(_META_VALIDATOR.iter_errors(schema))
+    if worst is not None:
         raise SchemaError(
             f"not a valid JSON Schema 2020-12 at {json_pointer(worst.absolute_path)}: "
             f"{worst.message}",
             file=path,
-        ) from None
+        )
     return schema
+
+
+_META_VALIDATOR = Draft202012Validator(
+    Draft202012Validator.META_SCHEMA, format_checker=Draft202012Validator.FORMAT_CHECKER
+)
 
 
 def _dangling_ref(
@@ -253,6 +267,122 @@ def _dangling_ref(
                 f"{keyword} {ref!r} at {json_pointer(where)} does not resolve: {reason}", file=path
             )
     return None
+
+
+# Keywords that apply their subschemas to the very value being validated, not to a part of
+# it: a chain of these (through $ref) that comes back to where it started never ends.
+_IN_PLACE = ("allOf", "anyOf", "oneOf", "not", "if", "then", "else", "dependentSchemas")
+
+
+class _RefCycles:
+    """Finds ``$ref`` cycles that never consume any of the instance (``"$ref": "#"``,
+    ``$defs`` referring to each other): jsonschema would recurse on them until it crashes.
+
+    A recursive schema that descends first (a tree whose ``children`` items ``$ref`` back to
+    the node) is fine: ``properties``, ``items`` and the like apply to a smaller value.
+    """
+
+    def __init__(
+        self, registry: Registry[Any], contents: dict[str, Any], broken: dict[str, SchemaError]
+    ) -> None:
+        self.registry = registry
+        # Every subschema (by id) -> (file, base URI, location): where the edges start.
+        self.places: dict[int, tuple[str, str, list[Any]]] = {}
+        self.nodes: dict[int, dict[str, Any]] = {}
+        for name, schema in contents.items():
+            if name in broken:
+                continue
+            for node, base, where in _subschemas(schema, BASE_URI + name, []):
+                self.places.setdefault(id(node), (name, base, where))
+                self.nodes[id(node)] = node
+        self.safe: set[int] = set()  # subschemas from which no cycle can be reached
+
+    def edges(self, key: int) -> Iterator[int]:
+        """The subschemas applied to the same value as subschema ``key``."""
+        node, (_, base, _) = self.nodes[key], self.places[key]
+        for keyword in _IN_PLACE:
+            value = node.get(keyword)
+            children = (
+                value
+                if isinstance(value, list)
+                else value.values()
+                if keyword == "dependentSchemas" and isinstance(value, dict)
+                else [value]
+            )
+            for child in children:
+                if isinstance(child, dict) and id(child) in self.nodes:
+                    yield id(child)
+        for keyword in ("$ref", "$dynamicRef"):
+            ref = node.get(keyword)
+            if isinstance(ref, str):
+                try:
+                    target = self.registry.resolver(base_uri=base).lookup(ref).contents
+                except (Unresolvable, ValueError):
+                    continue  # reported as a dangling reference
+                if isinstance(target, dict) and id(target) in self.nodes:
+                    yield id(target)
+
+    def find(self, name: str, path: Path) -> SchemaError | None:
+        """A SchemaError for the first such cycle reachable from a subschema of ``name``."""
+        for key, (owner, _, _) in self.places.items():
+            if owner != name or key in self.safe:
+                continue
+            cycle = self._search(key)
+            if cycle is not None:
+                hops = " -> ".join(self._label(k, name) for k in cycle)
+                return SchemaError(
+                    f"$ref cycle at {self._label(cycle[-2], name)} that never reads a part of "
+                    f"the value, so validation would never end: {hops}",
+                    file=path,
+                )
+        return None
+
+    def _search(self, start: int) -> list[int] | None:
+        """Depth first from ``start``: the cycle found (first node repeated last), or None."""
+        path, on_path = [start], {start}
+        stack = [self.edges(start)]
+        while stack:
+            following = next(stack[-1], None)
+            if following is None:  # every way on from here explored: no cycle through it
+                stack.pop()
+                done = path.pop()
+                on_path.discard(done)
+                self.safe.add(done)
+                continue
+            if following in on_path:
+                return [*path[path.index(following) :], following]
+            if following in self.safe:
+                continue
+            path.append(following)
+            on_path.add(following)
+            stack.append(self.edges(following))
+        return None
+
+    def _label(self, key: int, name: str) -> str:
+        owner, _, where = self.places[key]
+        pointer = json_pointer(where)
+        return pointer if owner == name else f"{owner}{pointer}"
+
+
+def _subschemas(node: Any, base: str, where: list[Any]) -> Iterator[tuple[Any, str, list[Any]]]:
+    """Every subschema (a mapping in a schema position) with its base URI and location."""
+    if not isinstance(node, dict):
+        return
+    own_id = node.get("$id")
+    if isinstance(own_id, str):
+        base = urljoin(base, own_id)
+    yield node, base, where
+    for key, value in node.items():
+        if key in _DATA_KEYWORDS:
+            continue
+        if key in _NAMED_SUBSCHEMAS and isinstance(value, dict):
+            for name, sub in value.items():
+                yield from _subschemas(sub, base, [*where, key, name])
+        elif isinstance(value, list):
+            for index, sub in enumerate(value):
+                yield from _subschemas(sub, base, [*where, key, index])
+        else:
+            yield from _subschemas(value, base, [*where, key])
 
 
 def _walk(node: Any, where: list[Any]) -> Iterator[tuple[dict[str, Any], list[Any]]]:

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import hashlib
 import shutil
+from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from .conftest import CORPUS, Run
+from .hostile import CASES, Case
 
 
 def _check_copy(project: Path, cli: Callable[..., Run], name: str) -> Run:
@@ -232,3 +235,45 @@ def test_bad_contracts_toml(
     assert run.out == ""
     assert run.err.startswith(f"cassette-contracts: error: {message}"), run.err
     assert len(run.err.splitlines()) == 1
+
+
+def _tree_digest(root: Path) -> dict[str, str]:
+    """sha256 of every file of the project, cache folder aside, by relative path."""
+    return {
+        path.relative_to(root).as_posix(): hashlib.sha256(path.read_bytes()).hexdigest()
+        for path in sorted(root.rglob("*"))
+        if path.is_file() and ".cassette-contracts" not in path.relative_to(root).parts
+    }
+
+
+@pytest.mark.parametrize("case", CASES, ids=[case.id for case in CASES])
+def test_malformed_input(project: Path, cli: Callable[..., Run], case: Case) -> None:
+    """A malformed input is one error line naming file and place, exit 2, nothing changed."""
+    target = project / case.path
+    target.write_bytes(case.content)
+    before = _tree_digest(project)
+    run = cli("check")
+    assert run.code == 2, run.out + run.err
+    assert "Traceback" not in run.out + run.err
+    if run.out:  # the report: the table, the one error line, the summary
+        assert run.err == ""
+        assert "1 input error(s)" in run.out, run.out
+    else:  # stopped before checking: one line on stderr
+        assert len(run.err.splitlines()) == 1, run.err
+    naming = [line for line in (run.out + run.err).splitlines() if case.path in line]
+    assert len(naming) == 1, naming
+    assert case.where in naming[0], naming[0]
+    assert _tree_digest(project) == before
+
+
+def test_the_corpus_of_malformed_inputs_is_large() -> None:
+    """At least 60 malformed inputs, across cassettes, schemas, contracts.toml and pyproject."""
+    kinds = Counter(case.path for case in CASES)
+    assert len(CASES) >= 60
+    assert set(kinds) == {
+        "cassettes/hostile.yaml",
+        "schemas/github/user.schema.json",
+        "schemas/contracts.toml",
+        "pyproject.toml",
+    }
+    assert min(kinds.values()) >= 10

@@ -87,3 +87,19 @@ def test_unknown_key_through_the_cli(project: Path, cli: Callable[..., Run]) -> 
     assert run.code == 2
     assert run.err.startswith("cassette-contracts: error: pyproject.toml [tool.cassette_contracts]")
     assert len(run.err.splitlines()) == 1
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("tool = 1\n", r"\[tool.cassette_contracts\] must be a table"),
+        ("x = " + "[" * 100_000 + "]" * 100_000 + "\n", "TOML nested too deeply"),
+        ('[tool.cassette_contracts]\nschemas = "a\\u0000b"\n', "schemas must be a path"),
+        ('[tool.cassette_contracts]\ncache_dir = "a\\u0000b"\n', "cache_dir must be a path"),
+    ],
+)
+def test_hostile_pyproject(tmp_path: Path, text: str, message: str) -> None:
+    """A pyproject.toml that once crashed the loader is a UsageError naming file and key."""
+    (tmp_path / "pyproject.toml").write_text(text)
+    with pytest.raises(UsageError, match=message):
+        load_settings(tmp_path)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from cassette_contracts import ContractMap, Interaction, NoContractError
+from cassette_contracts import ContractMap, ContractMapError, Interaction, NoContractError
 
 from .conftest import CORPUS
 
@@ -79,3 +79,46 @@ def test_contract_fields() -> None:
     assert todos.describe() == (
         "jsonplaceholder.todos (GET https://jsonplaceholder.typicode.com/todos, status 200)"
     )
+
+
+def _load(tmp_path: Path, request: str) -> ContractMap:
+    path = tmp_path / "contracts.toml"
+    path.write_text(
+        f'[[contract]]\nname = "a"\nrequest = "{request}"\nstatus = 200\nschema = "s.json"\n'
+    )
+    return ContractMap.load(path)
+
+
+@pytest.mark.parametrize(
+    ("request_line", "message"),
+    [
+        (
+            "GET http://[::1/a",
+            "request 'GET http://[::1/a': the URL is not valid: Invalid IPv6 URL",
+        ),
+        ("GET https://x.test:99999/a", "the URL is not valid: Port out of range 0-65535"),
+        ("GET https://x.test/{id", "a '{' or '}' that is not part of a {name} placeholder"),
+        ("GET https://x.test/{1d}", "a '{' or '}' that is not part of a {name} placeholder"),
+    ],
+)
+def test_invalid_url_templates(tmp_path: Path, request_line: str, message: str) -> None:
+    """A URL template that is no URL, or has a stray brace, is a ContractMapError on one line."""
+    with pytest.raises(ContractMapError) as caught:
+        _load(tmp_path, request_line)
+    assert str(caught.value).startswith(f"{tmp_path / 'contracts.toml'}: [[contract]] #1 (a): ")
+    assert message in str(caught.value)
+
+
+def test_recorded_url_that_is_no_url() -> None:
+    """An interaction whose URI cannot be split is a ContractMapError naming it, not a crash."""
+    with pytest.raises(ContractMapError, match=r"request URL 'http://\[::1/x' is not a valid URL"):
+        CONTRACTS.match(_interaction("GET", "http://[::1/x", 200))
+    assert CONTRACTS.find("GET", "http://[::1/x", 200) is None
+
+
+def test_deeply_nested_toml(tmp_path: Path) -> None:
+    """TOML nested 100,000 deep is a ContractMapError, not a RecursionError."""
+    path = tmp_path / "contracts.toml"
+    path.write_text("x = " + "[" * 100_000 + "]" * 100_000 + "\n")
+    with pytest.raises(ContractMapError, match="not valid TOML: nested too deeply"):
+        ContractMap.load(path)

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from cassette_contracts import SchemaRegistry
+from cassette_contracts import SchemaError, SchemaRegistry
 
 from .conftest import CORPUS
 
@@ -198,3 +198,115 @@ def test_project_schemas_all_have_a_quick_check() -> None:
     """The fixture schemas (like the project's) are all covered by the quick check."""
     registry = SchemaRegistry.load(SCHEMAS)
     assert all(registry.quick_check(name) is not None for name in registry.names)
+
+
+@pytest.mark.parametrize(
+    ("schema", "message"),
+    [
+        ({"$ref": "#"}, "$ref cycle at #/ that never reads a part of the value"),
+        (
+            {
+                "$ref": "#/$defs/a",
+                "$defs": {"a": {"$ref": "#/$defs/b"}, "b": {"$ref": "#/$defs/a"}},
+            },
+            "$ref cycle at #/$defs/b that never reads a part of the value, so validation would "
+            "never end: #/$defs/a -> #/$defs/b -> #/$defs/a",
+        ),
+        (
+            {"$defs": {"a": {"anyOf": [{"type": "null"}, {"$ref": "#/$defs/a"}]}}},
+            "$ref cycle at #/$defs/a/anyOf/1 that never reads",
+        ),
+        (
+            {"properties": {"x": {"not": {"$ref": "#/properties/x"}}}},
+            "$ref cycle at #/properties/x/not that never reads",
+        ),
+    ],
+)
+def test_ref_cycles_are_schema_errors(tmp_path: Path, schema: Any, message: str) -> None:
+    """A $ref cycle that never descends into the value is a SchemaError naming the pointer."""
+    _write(tmp_path, "loop.json", schema)
+    registry = SchemaRegistry.load(tmp_path)
+    assert registry.broken == {"loop.json"}
+    [error] = registry.errors
+    assert str(error).startswith(f"{tmp_path / 'loop.json'}: {message}")
+    with pytest.raises(SchemaError):
+        registry.validator("loop.json")
+
+
+def test_ref_cycle_across_files(tmp_path: Path) -> None:
+    """A cycle through two files breaks both, each error naming where it leads."""
+    _write(tmp_path, "a.json", {"$ref": "b.json#/$defs/x"})
+    _write(tmp_path, "b.json", {"$defs": {"x": {"$ref": "a.json"}}})
+    registry = SchemaRegistry.load(tmp_path)
+    assert registry.broken == {"a.json", "b.json"}
+    assert "#/ -> b.json#/$defs/x -> #/" in str(registry.error("a.json"))
+
+
+@pytest.mark.parametrize(
+    "schema",
+    [
+        {
+            "type": "object",
+            "properties": {"children": {"type": "array", "items": {"$ref": "#"}}},
+        },
+        {
+            "$ref": "#/$defs/node",
+            "$defs": {
+                "node": {
+                    "type": "object",
+                    "properties": {"next": {"anyOf": [{"type": "null"}, {"$ref": "#/$defs/node"}]}},
+                }
+            },
+        },
+    ],
+)
+def test_recursive_schemas_that_descend_still_work(tmp_path: Path, schema: Any) -> None:
+    """A recursive schema that reads a part of the value before recursing is fine."""
+    _write(tmp_path, "tree.json", schema)
+    registry = SchemaRegistry.load(tmp_path)
+    assert registry.errors == []
+    deep: dict[str, Any] = {"children": [], "next": None}
+    for _ in range(30):
+        deep = {"children": [deep], "next": None}
+    for _ in range(30):
+        deep = {"children": [], "next": deep}
+    validator = registry.validator("tree.json")
+    assert validator.is_valid(deep)
+    broken = {"children": [{"children": 3}], "next": 3}
+    assert not validator.is_valid(broken)
+    check = registry.quick_check("tree.json")
+    if check is not None:
+        assert (check(deep), check(broken)) == (True, False)
+
+
+@pytest.mark.parametrize(
+    ("schema", "message"),
+    [
+        (
+            {"properties": {"a": {"pattern": "[unclosed"}}},
+            "not a valid JSON Schema 2020-12 at #/properties/a/pattern: '[unclosed' is not a "
+            "'regex'",
+        ),
+        (
+            {"patternProperties": {"(x": {}}},
+            "not a valid JSON Schema 2020-12 at #/patternProperties: '(x' is not a 'regex'",
+        ),
+        (
+            {"$id": "http://[::1"},
+            "not a valid JSON Schema 2020-12 at #/$id: 'http://[::1' is not a 'uri-reference'",
+        ),
+    ],
+)
+def test_invalid_formats_in_a_schema(tmp_path: Path, schema: Any, message: str) -> None:
+    """An invalid regex or URI in a schema is a SchemaError naming the pointer, no traceback."""
+    _write(tmp_path, "bad.json", schema)
+    [error] = SchemaRegistry.load(tmp_path).errors
+    assert str(error) == f"{tmp_path / 'bad.json'}: {message}"
+
+
+@pytest.mark.parametrize("depth", [101, 100_000])
+def test_schema_nesting_is_bounded(tmp_path: Path, depth: int) -> None:
+    """A schema nested deeper than 100 levels is a SchemaError, not a RecursionError."""
+    (tmp_path / "deep.json").write_text('{"items":' * depth + "{}" + "}" * depth)
+    [error] = SchemaRegistry.load(tmp_path).errors
+    assert str(error) == f"{tmp_path / 'deep.json'}: schema is nested deeper than 100 levels"
