@@ -125,6 +125,8 @@ def test_discovery_survives_a_symlink_loop(tmp_path: Path) -> None:
     (root / "a" / "one.yaml").write_text("version: 1\ninteractions: []\n")
     (root / "a" / "loop").symlink_to(root, target_is_directory=True)
     assert iter_cassette_paths([root]) == [root / "a" / "one.yaml"]
+
+
 @pytest.mark.parametrize(
     ("text", "message"),
     [
