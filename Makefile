@@ -33,9 +33,11 @@ contracts: $(STAMP)
 scan: $(STAMP)
 	$(BIN)/cassette-contracts scan $(ARGS)
 
-# Throughput of the check (cold and warm cache) and the cost of contract coverage tracking.
+# Issue 13's figures in one run (replay-suite ratios, first test, CLI start, check throughput
+# and peak memory; ARGS=--quick for fewer rounds, ARGS='--against REV' for a before/after),
+# then the cost of contract-coverage tracking. tools/bench.py: in-process check throughput.
 bench: $(STAMP)
-	-$(BIN)/python tools/bench.py
+	$(BIN)/python tools/bench_suite.py $(ARGS)
 	$(BIN)/python tools/bench_coverage.py
 
 # Re-record from the live APIs into .staging/, check, then promote (see README).
