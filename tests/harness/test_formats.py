@@ -49,12 +49,12 @@ def test_the_format_checker_holds_only_the_formats_the_schemas_use(tmp_path: Pat
 
 
 _LAZY_IRI = """
-import json, sys, tempfile
+import json, sys
 from pathlib import Path
 
 from cassette_contracts._schemas import SchemaRegistry
 
-root = Path(tempfile.mkdtemp())
+root = Path(sys.argv[1])
 (root / "u.json").write_text(json.dumps({"format": "email"}))
 (root / "i.json").write_text(json.dumps({"format": "iri"}))
 registry = SchemaRegistry.load(root)
@@ -71,10 +71,10 @@ print(json.dumps(steps))
 """
 
 
-def test_the_iri_checker_package_is_imported_only_when_an_iri_is_checked() -> None:
+def test_the_iri_checker_package_is_imported_only_when_an_iri_is_checked(tmp_path: Path) -> None:
     """rfc3987-syntax loads at the first iri check, and jsonschema's own checkers keep iri."""
     done = subprocess.run(
-        [sys.executable, "-c", textwrap.dedent(_LAZY_IRI)],
+        [sys.executable, "-c", textwrap.dedent(_LAZY_IRI), str(tmp_path)],
         capture_output=True,
         text=True,
         check=False,
