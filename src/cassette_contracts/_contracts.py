@@ -315,8 +315,8 @@ def _parse_entry(entry: Any, number: int, path: Path) -> Contract:
         raise bad(f"missing key(s) {', '.join(missing)}")
     if body not in JSON_BODIES and "schema" in entry:
         raise bad(
-            f"'schema' is for bodies that carry JSON ({', '.join(JSON_BODIES)}), not a "
-            f"{body!r} body; leave it out or set 'body'"
+            f"'schema' is for bodies that carry JSON ({', '.join(JSON_BODIES)}), not for "
+            f"body = {body!r}; leave it out or change 'body'"
         )
     name, request, schema = entry["name"], entry["request"], entry.get("schema")
     for key, value in (("name", name), ("request", request), ("schema", schema)):

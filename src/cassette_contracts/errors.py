@@ -208,6 +208,12 @@ class Violation:
                 f"if the API really sends this, relax {self.schema_file} (and the code that "
                 "relies on it); if the recording is wrong, re-record the cassette"
             )
+        elif self.part.startswith("response"):
+            fix = (
+                "if the API really answers this way, change the contract in contracts.toml "
+                "(and the code that relies on it); if the recording is wrong, re-record the "
+                "cassette"
+            )
         else:
             fix = (
                 "change the client so it sends what the contract allows, or widen the contract "
