@@ -59,3 +59,17 @@ def test_changed_header_pin_is_not_answered_from_the_cache(
     run = cli(*args, str(GET_ME))
     assert run.code == 1
     assert "broken at date (response headers)" in run.out
+
+
+def test_cached_stream_violation_keeps_its_event(cli: Callable[..., Run], tmp_path: Path) -> None:
+    """A stream violation answered from the cache still names its event."""
+    stream = tmp_path / "stream.yaml"
+    original = REAL / "simonw-llm" / "test_tools_streaming" / "test_tools_streaming_variant_a.yaml"
+    stream.write_text(original.read_text().replace('"index":0,"id":"0"', '"index":"0","id":"0"', 1))
+    args = ("check", "--schemas", str(SCHEMAS), "--no-strict", "--cache-dir", "cache", str(stream))
+    first, second = cli(*args), cli(*args)
+    assert (first.code, second.code) == (1, 1)
+    broken = "broken at $.choices[0].delta.tool_calls[0].index of event 2 (response body)"
+    assert broken in first.out
+    assert broken in second.out
+    assert "1 cassette(s) (1 from cache)" in second.out
