@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from cassette_contracts import ContractMap, ContractMapError
@@ -90,3 +92,16 @@ def test_the_real_cassettes_contracts_load() -> None:
     """The contracts written for the real cassettes use every new key and load."""
     contract_map = ContractMap.load(SCHEMAS / "contracts.toml")
     assert {c.body for c in contract_map.contracts} == {"json", "empty", "event-stream"}
+
+
+def test_readme_example_loads(tmp_path: Path) -> None:
+    """The README's example of body kinds and header pins is a valid contracts.toml."""
+    readme = (Path(__file__).parents[2] / "README.md").read_text()
+    [example] = [
+        block.split("```")[0]
+        for block in readme.split("```toml\n")[1:]
+        if 'body = "event-stream"' in block.split("```")[0]
+    ]
+    (tmp_path / "contracts.toml").write_text(example)
+    contract_map = ContractMap.load(tmp_path / "contracts.toml")
+    assert [c.body for c in contract_map.contracts] == ["event-stream", "binary", "json"]
