@@ -451,7 +451,7 @@ class _Checker:
             except NoContractError as exc:
                 (outcome.errors if self.strict else outcome.warnings).append(exc)
                 continue
-            except ContractMapError as exc:
+            except InputError as exc:  # several contracts, or a body too broken to tell its kind
                 outcome.errors.append(exc)
                 continue
             outcome.counts[contract.name] = outcome.counts.get(contract.name, 0) + 1

@@ -38,6 +38,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from ._bodies import BodyKind
 from ._cassette import Interaction
 from .errors import ContractMapError, NoContractError, display_path
 
@@ -206,7 +207,7 @@ class ContractMap:
         plain JSON answer of one endpoint) are told apart by the recorded body's kind.
         """
         found = self._lookup(
-            interaction.method, interaction.uri, interaction.status, interaction.body_kind.kind
+            interaction.method, interaction.uri, interaction.status, lambda: interaction.body_kind
         )
         if isinstance(found, Contract):
             return found
@@ -220,10 +221,15 @@ class ContractMap:
     def find(self, method: str, url: str, status: int) -> Contract | None:
         """The one contract for a request and status whose JSON body a client read, or None
         when none or several match."""
-        found = self._lookup(method.upper(), url, status, "json")
+        found = self._lookup(method.upper(), url, status, lambda: BodyKind("json"))
         return found if isinstance(found, Contract) else None
 
-    def _lookup(self, method: str, url: str, status: int, kind: str) -> Contract | ContractMapError:
+    def _lookup(
+        self, method: str, url: str, status: int, body_kind: Callable[[], BodyKind]
+    ) -> Contract | ContractMapError:
+        """The contract, or the error to raise; ``body_kind`` is asked only when contracts for
+        the request and status differ in body (it may raise CassetteError for a body that
+        cannot be decoded)."""
         key = (method, _strip_query(url), status)
         found = self._memo.get(key)
         if found is None:
@@ -231,6 +237,7 @@ class ContractMap:
             self._memo[key] = found
         if not isinstance(found, tuple):
             return found
+        kind = body_kind().kind
         for contract in found:
             if contract.body == kind:
                 return contract

@@ -84,3 +84,20 @@ def test_retyped_field_in_sse_event_fails(cli: Callable[..., Run], tmp_path: Pat
         "$.choices[0].delta.tool_calls[0].function.name of event 2 (response body): "
         "['llm_version'] is not of type 'string'"
     ) in text
+
+
+def test_body_too_broken_to_tell_its_kind_is_an_input_error(
+    cli: Callable[..., Run], tmp_path: Path
+) -> None:
+    """Where contracts differ only in body, a corrupt gzip body is one input error, not a crash."""
+    document = yaml.safe_load(STREAM.read_text())
+    response = document["interactions"][0]["response"]
+    response["headers"]["Content-Encoding"] = ["gzip"]
+    response["body"]["string"] = gzip.compress(response["body"]["string"].encode())[:30]
+    broken = tmp_path / "stream.yaml"
+    broken.write_text(yaml.safe_dump(document))
+    run = _check(cli, broken)
+    assert run.code == 2, run.out
+    assert (
+        "interaction 0: response body has Content-Encoding gzip but is neither gzip data" in run.out
+    )
