@@ -52,9 +52,7 @@ import json.encoder
 import os
 import pickle
 import pprint
-import re
 import sys
-import tempfile
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
@@ -63,6 +61,7 @@ from types import CodeType
 from typing import Any, TypeVar
 
 from ._jsonpath import ITEMS, ROOT, ancestors, items, member, parse
+from ._runfiles import clear_worker_files, read_worker_files, save_worker_file
 from .errors import InputError, UsageError
 
 __all__ = [
@@ -85,7 +84,6 @@ FORMATS = ("text", "json", "markdown", "junit", "github")
 
 _FILE_FORMAT = "cassette-contracts/coverage-reads"
 _FILE_VERSION = 1
-_WORKER_ID = re.compile(r"[A-Za-z0-9_.-]+\Z")
 
 T = TypeVar("T")
 
@@ -619,53 +617,6 @@ class ReadRecorder:
     def clear(directory: str | os.PathLike[str]) -> None:
         """Remove the worker files of an earlier run from ``directory`` (start of a run)."""
         clear_worker_files(directory)
-
-
-# One JSON file per pytest process (xdist worker, or "main"), merged by the reader. Shared by
-# every per-run recorder (contract coverage here, cassette play counts in ``_plays``).
-
-
-def save_worker_file(directory: str | os.PathLike[str], worker_id: str, text: str) -> Path:
-    """Write ``text`` to ``<directory>/<worker_id>.json`` atomically (temp file + rename)."""
-    if not _WORKER_ID.match(worker_id):
-        raise UsageError(
-            f"worker id {worker_id!r} is not usable as a file name: use letters, digits, "
-            "'_', '-' and '.' (for example 'gw0' or 'master')"
-        )
-    folder = Path(directory)
-    folder.mkdir(parents=True, exist_ok=True)
-    target = folder / f"{worker_id}.json"
-    fd, temp = tempfile.mkstemp(prefix=f".{worker_id}.", suffix=".tmp", dir=folder)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as stream:
-            stream.write(text)
-        os.replace(temp, target)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
-    return target
-
-
-def read_worker_files(directory: str | os.PathLike[str], what: str) -> list[tuple[Path, str]]:
-    """(path, text) of every ``*.json`` worker file in ``directory``, sorted; none: []."""
-    folder = Path(directory)
-    if not folder.is_dir():
-        return []
-    found = []
-    for path in sorted(folder.glob("*.json")):
-        try:
-            found.append((path, path.read_text(encoding="utf-8")))
-        except OSError as exc:
-            raise InputError(f"cannot read {what} ({exc})", file=path) from exc
-    return found
-
-
-def clear_worker_files(directory: str | os.PathLike[str]) -> None:
-    """Remove the worker files of an earlier run from ``directory`` (start of a run)."""
-    folder = Path(directory)
-    if folder.is_dir():
-        for path in folder.glob("*.json"):
-            path.unlink(missing_ok=True)
 
 
 def _line_of(code: CodeType, offset: int) -> int:

@@ -60,7 +60,8 @@ class PluginState:
     record_mode: str
     validate: bool
     worker_id: str | None
-    recorder: ReadRecorder | None
+    #: Contract coverage is on (replaying, no ``--no-contract-coverage``).
+    coverage_on: bool
     held: int = 0
     broken: int = 0
     #: Tests that replayed a cassette in this process (with xdist: in all workers).
@@ -75,6 +76,8 @@ class PluginState:
     _finish_error: str | None = None
     _lines: dict[str, list[int | None]] = field(default_factory=dict)
     plays: PlayRecorder | None = None
+    #: This process's reads, made at the first replay (a run replaying nothing imports none).
+    recorder: ReadRecorder | None = None
 
     @classmethod
     def from_pytest(cls, config: pytest.Config) -> PluginState:
@@ -87,20 +90,18 @@ class PluginState:
         replaying = record_mode == "none" and not config.getoption("--disable-recording", False)
         worker_input = getattr(config, "workerinput", None)
         worker_id = worker_input.get("workerid") if worker_input else None
-        recorder = None
-        if replaying and not config.getoption("--no-contract-coverage"):
-            from ._coverage import ReadRecorder
+        coverage_on = replaying and not config.getoption("--no-contract-coverage")
+        if coverage_on and worker_id is None:  # the controller clears before any worker starts
+            from ._runfiles import clear_worker_files
 
-            recorder = ReadRecorder()
-            if worker_id is None:  # the controller clears before any worker starts
-                ReadRecorder.clear(settings.coverage_dir)
+            clear_worker_files(settings.coverage_dir)
         return cls(
             settings=settings,
             rootdir=Path(config.rootpath),
             record_mode=record_mode,
             validate=replaying and not config.getoption("--no-contracts"),
             worker_id=worker_id,
-            recorder=recorder,
+            coverage_on=coverage_on,
             plays=_play_recorder(config, settings, replaying=replaying, worker_id=worker_id),
         )
 
@@ -268,14 +269,16 @@ class PluginState:
         code as tracked payloads (it parsed ``r.text`` itself) is noted as untracked.
         """
         self.replayed += 1
-        loaded = self.contracts() if self.recorder is not None else None
-        if loaded is None or self.recorder is None:
+        loaded = self.contracts() if self.coverage_on else None
+        if loaded is None:
             yield
             return
         from ._clients import patched
-        from ._coverage import track
+        from ._coverage import ReadRecorder, track
 
         contract_map, _registry = loaded
+        if self.recorder is None:
+            self.recorder = ReadRecorder()
         recorder = self.recorder
         handed: dict[str, dict[int, Any]] = {}  # contract -> responses handed a tracked payload
 
@@ -314,18 +317,18 @@ class PluginState:
         Nothing is loaded when nothing was read: a run that replayed nothing pays nothing, and
         the xdist controller, which validates nothing itself, loads only the pins, only then.
         """
-        if self.recorder is None:
+        if not self.coverage_on:
             return False
-        from ._coverage import ReadRecorder, coverage_report
-
         try:
             folder = self.settings.coverage_dir
-            if not self.recorder.empty:
+            if self.recorder is not None and not self.recorder.empty:
                 self.recorder.save(folder, self.worker_id or "main")
-            if self.worker_id is not None:
+            if self.worker_id is not None or not self._saved_any(folder):
                 return False
-            merged = ReadRecorder.load_all(folder) if self._saved_any(folder) else None
-            if merged is None or merged.empty:
+            from ._coverage import ReadRecorder, coverage_report
+
+            merged = ReadRecorder.load_all(folder)
+            if merged.empty:
                 return False
             loaded = self._contracts
             pinned = self._pinned(*loaded) if loaded else pinned_by_contract(self.settings)
@@ -441,9 +444,10 @@ def _play_recorder(
     """
     if not replaying or config.getoption("--no-play-counts", False):
         return None
-    configured = load_settings(config.rootpath).cassettes
-    if settings.cassettes.resolve() != configured.resolve():
-        return None
+    if config.getoption("--contract-cassettes") is not None:
+        configured = load_settings(config.rootpath).cassettes
+        if settings.cassettes.resolve() != configured.resolve():
+            return None
     from ._plays import PlayRecorder, plays_dir
 
     if worker_id is None:  # the controller clears before any worker starts

@@ -11,10 +11,13 @@ import textwrap
 from collections.abc import Callable
 from pathlib import Path
 
+import aiohttp  # noqa: F401
+import httpx  # noqa: F401
 import pytest
 
 # Imported here, in the outer process, so pytester's in-process runs reuse them: a run drops
-# the modules it imported, and re-importing PyYAML pairs its cached C extension with fresh
+# the modules it imported (aiohttp and httpx would be imported again by every client-coverage
+# project, at a cost), and re-importing PyYAML pairs its cached C extension with fresh
 # Python classes ("could not determine a constructor for the tag None").
 import vcr.serializers.yamlserializer  # noqa: F401
 import yaml  # noqa: F401
