@@ -11,7 +11,7 @@ line are relative to the working folder.
 from __future__ import annotations
 
 import re
-import sys
+import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -20,11 +20,6 @@ from pathlib import Path
 from typing import Any
 
 from .errors import UsageError
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib  # type: ignore[import-not-found,unused-ignore]
 
 __all__ = ["DEFAULTS", "Settings", "find_pyproject", "load_settings"]
 

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-import sys
+import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from os import PathLike
@@ -31,11 +31,6 @@ from urllib.parse import urlsplit
 
 from ._cassette import Interaction
 from .errors import ContractMapError, NoContractError, display_path
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib  # type: ignore[import-not-found,unused-ignore]
 
 __all__ = ["AUTH_RULES", "Contract", "ContractMap"]
 

@@ -27,7 +27,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 from typing import Any, Protocol
 from xml.etree import ElementTree as ET
 
@@ -77,7 +77,7 @@ class Interaction(Protocol):
     def response_body(self) -> object: ...
 
 
-class ChangeKind(str, Enum):
+class ChangeKind(StrEnum):
     """What changed between the baseline and the fresh recording."""
 
     FIELD_ADDED = "field added"

@@ -160,6 +160,8 @@ def pytest_runtest_teardown(item: pytest.Item) -> None:
     if cassette is not None:
         frozen = item.get_closest_marker("frozen_cassette") is not None
         _state(item.config).record_plays(cassette, frozen=frozen)
+
+
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
     """Show the contract problems of a test that failed by itself below its own failure."""
