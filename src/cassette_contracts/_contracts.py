@@ -239,7 +239,7 @@ def _parse_entry(entry: Any, number: int, path: Path) -> Contract:
     if not _METHOD.fullmatch(method) or parts.scheme not in ("http", "https") or not parts.netloc:
         raise bad(
             f"request {request!r} must be 'METHOD URL', e.g. "
-            "'GET https://api.github.com/users/{username}'"
+            "'GET https://api.example.com/users/{username}'"
         )
     if parts.query or parts.fragment:
         raise bad(
