@@ -66,10 +66,8 @@ def code_texts(source: str) -> Iterator[tuple[int, str]]:
             yield line, node.attr
         elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
             yield line, node.name
-        elif isinstance(node, ast.arg):
-            yield line, node.arg
-        elif isinstance(node, ast.keyword) and node.arg:
-            yield line, node.arg
+        elif isinstance(node, ast.arg) or (isinstance(node, ast.keyword) and node.arg):
+            yield line, str(node.arg)
         elif isinstance(node, ast.alias):
             yield line, node.name
             if node.asname:
@@ -82,9 +80,8 @@ def tenant_knowledge(source: str) -> list[str]:
     """``line: text`` of each text that names an example tenant, by the rule above."""
     found = []
     for line, text in code_texts(source):
-        if TENANT_WORDS.search(text):
-            found.append(f"{line}: {text!r}")
-        elif text not in GITHUB_SHAPES and GITHUB.search(text.replace(TOKEN_PREFIX, "")):
+        shaped = text in GITHUB_SHAPES or not GITHUB.search(text.replace(TOKEN_PREFIX, ""))
+        if TENANT_WORDS.search(text) or not shaped:
             found.append(f"{line}: {text!r}")
     return found
 
