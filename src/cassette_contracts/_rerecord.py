@@ -599,6 +599,8 @@ def compare_folders(
     from ._schemas import SchemaRegistry
 
     for role, folder in (("baseline", baseline), ("fresh", fresh)):
+        if role == "baseline" and relative is not None:
+            continue  # a first recording: no committed cassettes yet, everything is new
         if not folder.is_dir():
             raise UsageError(f"--{role} {folder}: no such folder of cassettes")
     if relative is None:
