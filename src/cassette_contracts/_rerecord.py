@@ -205,7 +205,7 @@ class DriftOutcome:
 
 
 # The recording subprocess: pytest plus one small plugin that, before each test runs (after
-# its fixtures), puts back the upstream overrides, tokens and rate-limit bound named in
+# its fixtures), puts back the upstream overrides, tokens and `rerecord_env` variables named in
 # $CASSETTE_CONTRACTS_RECORDING_ENV. A project conftest that clears them for offline replays
 # would otherwise send the recording to the real host. Nothing of cassette_contracts is
 # imported before pytest starts (its plugin must be imported by pytest, for assertion rewriting).
