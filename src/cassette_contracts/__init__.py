@@ -13,10 +13,8 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from ._cassette import Cassette, Interaction, iter_cassette_paths, load_cassette
     from ._check import CheckResult, EndpointRow, check, validate_interaction
-    from ._config import Settings, load_settings
-    from ._contracts import Contract, ContractMap
-    from ._report import render
-    from ._schemas import SchemaRegistry
+    from .contracts.mapping import Contract, ContractMap
+    from .contracts.registry import SchemaRegistry
     from .errors import (
         CassetteContractsError,
         CassetteError,
@@ -27,29 +25,31 @@ if TYPE_CHECKING:
         UsageError,
         Violation,
     )
+    from .rendering.check import render
+    from .settings import Settings, load_settings
 
 _SOURCES = {
     "Cassette": "_cassette",
     "CassetteContractsError": "errors",
     "CassetteError": "errors",
     "CheckResult": "_check",
-    "Contract": "_contracts",
-    "ContractMap": "_contracts",
+    "Contract": "contracts.mapping",
+    "ContractMap": "contracts.mapping",
     "ContractMapError": "errors",
     "EndpointRow": "_check",
     "InputError": "errors",
     "Interaction": "_cassette",
     "NoContractError": "errors",
     "SchemaError": "errors",
-    "SchemaRegistry": "_schemas",
-    "Settings": "_config",
+    "SchemaRegistry": "contracts.registry",
+    "Settings": "settings",
     "UsageError": "errors",
     "Violation": "errors",
     "check": "_check",
     "iter_cassette_paths": "_cassette",
     "load_cassette": "_cassette",
-    "load_settings": "_config",
-    "render": "_report",
+    "load_settings": "settings",
+    "render": "rendering.check",
     "validate_interaction": "_check",
 }
 

@@ -16,7 +16,16 @@ from typing import Any
 
 import yaml
 
-from ._bodies import (
+from ._formats import (
+    JSON_SUFFIXES,
+    cassette_records,
+    header_items,
+    parse_json_cassette,
+    refuse_legacy,
+    request_body,
+    response_record,
+)
+from .cassettes.bodies import (
     STREAM_END,
     BodyError,
     BodyKind,
@@ -28,15 +37,6 @@ from ._bodies import (
     event_json,
     parse_ndjson,
     parse_sse,
-)
-from ._formats import (
-    JSON_SUFFIXES,
-    cassette_records,
-    header_items,
-    parse_json_cassette,
-    refuse_legacy,
-    request_body,
-    response_record,
 )
 from .errors import CassetteError, UsageError
 

@@ -26,12 +26,14 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from ._bodies import BodyKind
 from ._cassette import Interaction, header, parse_cassette
-from ._contracts import HEADER_TYPES, STREAM_BODIES, Contract, ContractMap
+from .cassettes.bodies import BodyKind
 
 # jsonschema only through _schemas, which imports it without the slow iri checker package.
-from ._schemas import SchemaRegistry, ValidationError, best_match, json_pointer
+from .contracts.formats import ValidationError, best_match
+from .contracts.mapping import HEADER_TYPES, STREAM_BODIES, Contract, ContractMap
+from .contracts.registry import SchemaRegistry
+from .contracts.schemawalk import json_pointer
 from .errors import (
     CassetteError,
     ContractMapError,
@@ -639,17 +641,12 @@ def _harness_version() -> str:
     from importlib.metadata import version
 
     digest = hashlib.sha256(f"{_CACHE_FORMAT}\0{version('jsonschema')}".encode())
-    here = Path(__file__).parent
-    for name in (
-        "errors.py",
-        "_bodies.py",
-        "_formats.py",
-        "_cassette.py",
-        "_contracts.py",
-        "_schemas.py",
-        "_check.py",
-    ):
-        digest.update((here / name).read_bytes())
+    root = Path(__file__).parent
+    sources = [root / "errors.py", root / "_cassette.py", root / "_formats.py", root / "_check.py"]
+    for stage in ("cassettes", "contracts", "checking"):
+        sources.extend((root / stage).glob("*.py"))
+    for path in sorted(sources):
+        digest.update(path.read_bytes())
     return digest.hexdigest()
 
 

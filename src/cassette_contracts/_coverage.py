@@ -60,9 +60,9 @@ from pathlib import Path
 from types import CodeType
 from typing import Any, TypeVar
 
-from ._jsonpath import ITEMS, ROOT, ancestors, items, member, parse
-from ._runfiles import clear_worker_files, read_worker_files, save_worker_file
 from .errors import InputError, UsageError
+from .jsonpath import ITEMS, ROOT, ancestors, items, member, parse
+from .runfiles import clear_worker_files, read_worker_files, save_worker_file
 
 __all__ = [
     "COVERAGE_DIR",

@@ -33,7 +33,7 @@ from typing import Any
 
 from genson import SchemaBuilder  # type: ignore[import-untyped]
 
-from . import _jsonpath
+from . import jsonpath
 
 __all__ = ["DIALECT", "PROOF", "Inferred", "Samples", "infer_schema", "render_schema"]
 
@@ -87,15 +87,15 @@ class Samples:
                 for key, child in value.items():
                     child_path = paths.get((path, key))
                     if child_path is None:
-                        child_path = paths[path, key] = _jsonpath.member(path, key)
+                        child_path = paths[path, key] = jsonpath.member(path, key)
                     members.append((key, walk(child, child_path)))
                 return ("o", tuple(members))
             if isinstance(value, list):
-                inner = _jsonpath.items(path)
+                inner = jsonpath.items(path)
                 return ("a", tuple(dict.fromkeys(walk(child, inner) for child in value)))
             return _SCALARS.get(type(value), ("s",))
 
-        shapes = dict.fromkeys(walk(payload, _jsonpath.ROOT) for payload in payloads)
+        shapes = dict.fromkeys(walk(payload, jsonpath.ROOT) for payload in payloads)
         return cls(seen, non_null, [_thaw(shape) for shape in shapes])
 
 
@@ -134,11 +134,11 @@ def infer_schema(
     builder = SchemaBuilder(schema_uri=None)
     for shape in samples.shapes:
         builder.add_object(shape)
-    schema = _refine(builder.to_schema(), _jsonpath.ROOT, samples, proof)
+    schema = _refine(builder.to_schema(), jsonpath.ROOT, samples, proof)
     missing: tuple[str, ...] = ()
     if reads is not None:
         schema, missing = pin_only(schema, reads, samples)
-    pinned = tuple(sorted(set(_pinned_paths(schema, _jsonpath.ROOT))))
+    pinned = tuple(sorted(set(_pinned_paths(schema, jsonpath.ROOT))))
     return Inferred({"$schema": DIALECT, "$comment": comment, **_ordered(schema)}, pinned, missing)
 
 
@@ -152,7 +152,7 @@ def _types(schema: dict[str, Any]) -> set[str]:
 def _widen(path: str, kinds: set[str], samples: Samples, proof: int) -> bool:
     """Whether a string or object field below the root must also allow null (too few samples)."""
     return (
-        path != _jsonpath.ROOT
+        path != jsonpath.ROOT
         and bool(kinds & _WIDENED)
         and "null" not in kinds
         and samples.non_null[path] < proof
@@ -174,19 +174,19 @@ def _refine(schema: dict[str, Any], path: str, samples: Samples, proof: int) -> 
     if "object" in kinds:
         properties = out.get("properties", {})
         out["properties"] = {
-            key: _refine(value, _jsonpath.member(path, key), samples, proof)
+            key: _refine(value, jsonpath.member(path, key), samples, proof)
             for key, value in properties.items()
         }
         required = [
             key
             for key in out.get("required", [])
-            if samples.seen[_jsonpath.member(path, key)] >= max(proof, 2)
+            if samples.seen[jsonpath.member(path, key)] >= max(proof, 2)
         ]
         out.pop("required", None)
         if required:
             out["required"] = sorted(required)
     if "array" in kinds and "items" in out:
-        out["items"] = _refine(out["items"], _jsonpath.items(path), samples, proof)
+        out["items"] = _refine(out["items"], jsonpath.items(path), samples, proof)
     if _widen(path, kinds, samples, proof):
         kinds.add("null")
     if len(kinds) > 1:
@@ -201,12 +201,12 @@ def pin_only(
 
     Returns the schema and the reads no sample holds (reported, never invented).
     """
-    wanted = {_jsonpath.generalize(read) for read in reads}
+    wanted = {jsonpath.generalize(read) for read in reads}
     keep = set(wanted)
     for read in wanted:
-        keep.update(_jsonpath.ancestors(read))
+        keep.update(jsonpath.ancestors(read))
     missing = tuple(sorted(read for read in wanted if samples.seen[read] == 0))
-    return _prune(schema, _jsonpath.ROOT, keep), missing
+    return _prune(schema, jsonpath.ROOT, keep), missing
 
 
 def _prune(schema: dict[str, Any], path: str, keep: set[str]) -> dict[str, Any]:
@@ -215,9 +215,9 @@ def _prune(schema: dict[str, Any], path: str, keep: set[str]) -> dict[str, Any]:
     out = dict(schema)
     if "properties" in out:
         properties = {
-            key: _prune(value, _jsonpath.member(path, key), keep)
+            key: _prune(value, jsonpath.member(path, key), keep)
             for key, value in out["properties"].items()
-            if _jsonpath.member(path, key) in keep
+            if jsonpath.member(path, key) in keep
         }
         out["properties"] = properties
         required = [key for key in out.get("required", []) if key in properties]
@@ -225,8 +225,8 @@ def _prune(schema: dict[str, Any], path: str, keep: set[str]) -> dict[str, Any]:
         if required:
             out["required"] = required
     if "items" in out:
-        if _jsonpath.items(path) in keep:
-            out["items"] = _prune(out["items"], _jsonpath.items(path), keep)
+        if jsonpath.items(path) in keep:
+            out["items"] = _prune(out["items"], jsonpath.items(path), keep)
         else:
             del out["items"]
     return out
@@ -236,12 +236,12 @@ def _pinned_paths(schema: dict[str, Any], path: str) -> Iterable[str]:
     """The paths below the root whose type the schema pins."""
     branches = schema.get("anyOf", [schema])
     for branch in branches:
-        if path != _jsonpath.ROOT and "type" in branch:
+        if path != jsonpath.ROOT and "type" in branch:
             yield path
         for key, value in branch.get("properties", {}).items():
-            yield from _pinned_paths(value, _jsonpath.member(path, key))
+            yield from _pinned_paths(value, jsonpath.member(path, key))
         if "items" in branch:
-            yield from _pinned_paths(branch["items"], _jsonpath.items(path))
+            yield from _pinned_paths(branch["items"], jsonpath.items(path))
 
 
 def _ordered(schema: Any) -> Any:

@@ -28,10 +28,10 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from ._cassette import Interaction, load_cassette
-from ._contracts import ContractMap
 from ._endpoints import Endpoint, classify_body, group_endpoints, host_label, is_error
 from ._infer import PROOF, Inferred, infer_schema, render_schema
-from ._record import atomic_write_bytes
+from .cassettes.atomic import atomic_write_bytes
+from .contracts.mapping import ContractMap
 from .errors import CassetteError, display_path
 
 __all__ = [
@@ -409,9 +409,9 @@ def run_init(
     """The ``init`` command: plan, print, write, then check; returns the exit code."""
     from ._cassette import iter_cassette_paths
     from ._check import check
-    from ._config import load_settings
-    from ._report import render
-    from ._schemas import SchemaRegistry
+    from .contracts.registry import SchemaRegistry
+    from .rendering.check import render
+    from .settings import load_settings
 
     settings = load_settings(schemas=schemas)
     cassettes = iter_cassette_paths(paths or [settings.cassettes])

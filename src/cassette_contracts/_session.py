@@ -13,16 +13,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ._config import Settings, load_settings
 from .errors import CassetteContractsError, InputError, NoContractError
+from .settings import Settings, load_settings
 
 if TYPE_CHECKING:
     import pytest
 
-    from ._contracts import ContractMap
     from ._coverage import CoverageReport, ReadRecorder
-    from ._plays import PlayRecorder
-    from ._schemas import SchemaRegistry
+    from .contracts.mapping import ContractMap
+    from .contracts.registry import SchemaRegistry
+    from .lifecycle.plays import PlayRecorder
 
 __all__ = ["PluginState"]
 
@@ -92,7 +92,7 @@ class PluginState:
         worker_id = worker_input.get("workerid") if worker_input else None
         coverage_on = replaying and not config.getoption("--no-contract-coverage")
         if coverage_on and worker_id is None:  # the controller clears before any worker starts
-            from ._runfiles import clear_worker_files
+            from .runfiles import clear_worker_files
 
             clear_worker_files(settings.coverage_dir)
         return cls(
@@ -115,8 +115,8 @@ class PluginState:
         if not self.has_contracts:
             return  # a project without contracts: nothing to hold replays to (nor to import)
         from ._check import contract_errors
-        from ._contracts import ContractMap
-        from ._schemas import SchemaRegistry
+        from .contracts.mapping import ContractMap
+        from .contracts.registry import SchemaRegistry
 
         try:
             contract_map = ContractMap.load(self.settings.contracts)
@@ -241,8 +241,8 @@ class PluginState:
         """While recording: rehost overridden upstreams, then scrub secrets, before any write."""
         if self.record_mode == "none":
             return
-        from ._rehost import Rehost
-        from ._scrub import Scrubber
+        from .recording.rehost import Rehost
+        from .recording.scrub import Scrubber
 
         scrubber = Scrubber.from_environ(os.environ, allow=self.settings.secrets_allow)
         rehosts = [
@@ -273,8 +273,8 @@ class PluginState:
         if loaded is None:
             yield
             return
-        from ._clients import patched
         from ._coverage import ReadRecorder, track
+        from .coverage.clients import patched
 
         contract_map, _registry = loaded
         if self.recorder is None:
@@ -298,7 +298,7 @@ class PluginState:
                     recorder.note_untracked(name)
 
     def _pinned(self, contract_map: ContractMap, registry: SchemaRegistry) -> dict[str, set[str]]:
-        from ._pinned import pinned_fields
+        from .contracts.pins import pinned_fields
 
         return {
             contract.name: set(
@@ -368,7 +368,7 @@ class PluginState:
         """Note which interactions of a replayed cassette its test played."""
         if self.plays is None or not self.replaying(cassette):
             return
-        from ._plays import cassette_paths
+        from .lifecycle.plays import cassette_paths
 
         path, extra_paths, loaded = cassette_paths(cassette)
         self.plays.record(path, extra_paths, loaded, cassette.play_counts, frozen=frozen)
@@ -376,7 +376,7 @@ class PluginState:
     def save_plays(self) -> None:
         """Save this process's play counts next to the contract coverage data."""
         if self.plays is not None:
-            from ._plays import plays_dir
+            from .lifecycle.plays import plays_dir
 
             self.plays.save(plays_dir(self.settings), self.worker_id or "main")
 
@@ -449,7 +449,7 @@ def _play_recorder(
         configured = load_settings(config.rootpath).cassettes
         if settings.cassettes.resolve() != configured.resolve():
             return None
-    from ._plays import PlayRecorder, plays_dir
+    from .lifecycle.plays import PlayRecorder, plays_dir
 
     if worker_id is None:  # the controller clears before any worker starts
         PlayRecorder.clear(plays_dir(settings))
@@ -458,9 +458,9 @@ def _play_recorder(
 
 def pinned_by_contract(settings: Settings) -> dict[str, set[str]]:
     """The JSON paths each contract's response schema pins."""
-    from ._contracts import ContractMap
-    from ._pinned import pinned_fields
-    from ._schemas import SchemaRegistry
+    from .contracts.mapping import ContractMap
+    from .contracts.pins import pinned_fields
+    from .contracts.registry import SchemaRegistry
 
     contract_map = ContractMap.load(settings.contracts)
     registry = SchemaRegistry.load(settings.schemas)

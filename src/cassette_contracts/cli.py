@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, NoReturn, TextIO
 from .errors import CassetteContractsError, UsageError
 
 if TYPE_CHECKING:
-    from ._config import Settings
+    from .settings import Settings
 
 __all__ = ["SUBCOMMANDS", "Subcommand", "main", "run", "subcommand"]
 
@@ -142,7 +142,7 @@ def run() -> None:
 def _recover(settings: Settings, stderr: TextIO) -> None:
     """Finish or undo a promotion a killed run left in the cassettes folder (when no other
     run holds the lock: that one will), and say so on stderr."""
-    from ._rerecord import recover_interrupted
+    from .recording.rerecord import recover_interrupted
 
     said = recover_interrupted(settings)
     if said:
@@ -153,7 +153,7 @@ def _recover(settings: Settings, stderr: TextIO) -> None:
 
 
 def _check_arguments(parser: argparse.ArgumentParser) -> None:
-    from ._report import FORMATS
+    from .rendering.check import FORMATS
 
     parser.add_argument(
         "paths",
@@ -191,10 +191,10 @@ def _check_arguments(parser: argparse.ArgumentParser) -> None:
 def _check(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     from ._cassette import iter_cassette_paths
     from ._check import check
-    from ._config import load_settings
-    from ._contracts import ContractMap
-    from ._report import render
-    from ._schemas import SchemaRegistry
+    from .contracts.mapping import ContractMap
+    from .contracts.registry import SchemaRegistry
+    from .rendering.check import render
+    from .settings import load_settings
 
     if args.jobs is not None and args.jobs < 1:
         raise UsageError(f"--jobs must be at least 1, got {args.jobs}")
@@ -251,8 +251,8 @@ def _rerecord_arguments(parser: argparse.ArgumentParser) -> None:
     _rerecord_arguments,
 )
 def _rerecord(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
-    from ._config import load_settings
-    from ._rerecord import rerecord
+    from .recording.rerecord import rerecord
+    from .settings import load_settings
 
     settings = load_settings(cassettes=args.cassettes, schemas=args.schemas)
     outcome = rerecord(settings, only=args.only, accept_breaking=args.accept_breaking)
@@ -261,7 +261,7 @@ def _rerecord(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
 
 
 def _drift_arguments(parser: argparse.ArgumentParser) -> None:
-    from ._drift import RENDERERS
+    from .rendering.drift import RENDERERS
 
     _recording_arguments(parser)
     parser.add_argument("--baseline", metavar="DIR", help="compare this cassette folder ...")
@@ -281,8 +281,8 @@ def _drift_arguments(parser: argparse.ArgumentParser) -> None:
 def _drift(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     from pathlib import Path
 
-    from ._config import load_settings
-    from ._rerecord import drift
+    from .drift.folders import drift
+    from .settings import load_settings
 
     outcome = drift(
         load_settings(cassettes=args.cassettes, schemas=args.schemas),
@@ -293,7 +293,7 @@ def _drift(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     )
     text = outcome.render()
     if args.output:
-        from ._record import atomic_write_bytes
+        from .cassettes.atomic import atomic_write_bytes
 
         atomic_write_bytes(Path(args.output), text.encode("utf-8"))
         stderr.write(f"drift: {outcome.report.summary()}; report written to {args.output}\n")
@@ -319,8 +319,9 @@ def _scan_arguments(parser: argparse.ArgumentParser) -> None:
     _scan_arguments,
 )
 def _scan(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
-    from ._config import load_settings
-    from ._scrub import Scrubber, scan_report
+    from .recording.scan import scan_report
+    from .recording.scrub import Scrubber
+    from .settings import load_settings
 
     paths = list(args.paths)
     allow: dict[str, str] = {}
@@ -401,9 +402,9 @@ def _coverage_arguments(parser: argparse.ArgumentParser) -> None:
     _coverage_arguments,
 )
 def _coverage(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
-    from ._config import load_settings
     from ._coverage import ReadRecorder, coverage_report
     from ._session import pinned_by_contract
+    from .settings import load_settings
 
     settings = load_settings(schemas=args.schemas)
     reads = ReadRecorder.load_all(settings.coverage_dir)
@@ -421,7 +422,7 @@ def _coverage(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
 
 
 def _audit_arguments(parser: argparse.ArgumentParser) -> None:
-    from ._audit import FORMATS
+    from .rendering.audit import FORMATS
 
     parser.add_argument(
         "--format", choices=FORMATS, default="text", help="report format (default: text)"
@@ -448,8 +449,8 @@ def _audit_arguments(parser: argparse.ArgumentParser) -> None:
     _audit_arguments,
 )
 def _audit(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
-    from ._audit import audit, load_plays
-    from ._config import load_settings
+    from .lifecycle.audit import audit, load_plays
+    from .settings import load_settings
 
     settings = load_settings(
         cassettes=args.cassettes, max_age=args.max_age, max_age_policy=args.max_age_policy

@@ -20,7 +20,7 @@ import pytest
 import vcr.serializers.yamlserializer  # noqa: F401
 import yaml  # noqa: F401
 
-import cassette_contracts._schemas  # noqa: F401
+import cassette_contracts.contracts.registry  # noqa: F401
 
 ROOT = Path(__file__).resolve().parents[2]
 CASSETTES = ("user_repos_kohsuke.yaml", "user_jacquev6.yaml", "user_yurinnick.yaml")

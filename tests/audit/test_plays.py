@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from cassette_contracts._plays import PlayRecorder
 from cassette_contracts.errors import InputError
+from cassette_contracts.lifecycle.plays import PlayRecorder
 
 from .conftest import ROOT
 

@@ -12,8 +12,8 @@ from pytest_httpserver import HTTPServer
 from vcr.request import Request
 from werkzeug import Response
 
-from cassette_contracts._rehost import Rehost
 from cassette_contracts.errors import UsageError
+from cassette_contracts.recording.rehost import Rehost
 
 pytestmark = pytest.mark.block_network(allowed_hosts=["127.0.0.1", "localhost"])
 

@@ -9,7 +9,7 @@ import brotli
 import pytest
 import zstandard
 
-from cassette_contracts._bodies import (
+from cassette_contracts.cassettes.bodies import (
     BodyError,
     BodyKind,
     StreamEvent,

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from cassette_contracts import ContractMap, ContractMapError
-from cassette_contracts._contracts import HeaderPin
+from cassette_contracts.contracts.mapping import HeaderPin
 
 from .conftest import SCHEMAS, Contracts
 

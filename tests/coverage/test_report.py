@@ -227,7 +227,7 @@ ODD_KEYS = ["a:b", "1st", "x-y", "with space", "it's", "_private"]
 @pytest.mark.parametrize("key", ODD_KEYS)
 def test_odd_key_pinned_and_read_is_covered(key: str) -> None:
     """A member whose name needs quoting is one path for the pin and the read: covered."""
-    from cassette_contracts._pinned import pinned_fields
+    from cassette_contracts.contracts.pins import pinned_fields
 
     schema = {"type": "object", "properties": {key: {"type": "string"}}}
     recorder = ReadRecorder()

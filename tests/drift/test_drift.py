@@ -11,22 +11,24 @@ from xml.etree import ElementTree as ET
 
 import pytest
 
-from cassette_contracts._drift import (
+from cassette_contracts.contracts.pins import PinnedField, pinned_fields
+from cassette_contracts.drift.diff import (
     BREAKING,
     INFORMATIONAL,
     Change,
     ChangeKind,
     DriftReport,
     diff_endpoint,
+)
+from cassette_contracts.errors import InputError, UsageError
+from cassette_contracts.jsonpath import ROOT, member
+from cassette_contracts.rendering.drift import (
     render,
     render_json,
     render_junit,
     render_markdown,
     render_text,
 )
-from cassette_contracts._jsonpath import ROOT, member
-from cassette_contracts._pinned import PinnedField, pinned_fields
-from cassette_contracts.errors import InputError, UsageError
 
 DATA = Path(__file__).parent / "data"
 

@@ -52,7 +52,7 @@ _LAZY_IRI = """
 import json, sys
 from pathlib import Path
 
-from cassette_contracts._schemas import SchemaRegistry
+from cassette_contracts.contracts.registry import SchemaRegistry
 
 root = Path(sys.argv[1])
 (root / "u.json").write_text(json.dumps({"format": "email"}))

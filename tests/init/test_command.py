@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from cassette_contracts._contracts import ContractMap
+from cassette_contracts.contracts.mapping import ContractMap
 
 USER = "https://api.github.com/users"
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import jsonschema
 import pytest
 
-from cassette_contracts import _jsonpath as jp
+from cassette_contracts import jsonpath as jp
 
 
 @pytest.mark.parametrize(

@@ -12,16 +12,16 @@ from typing import Any
 import pytest
 import yaml
 
-from cassette_contracts._record import (
+from cassette_contracts.cassettes.atomic import atomic_write_bytes
+from cassette_contracts.errors import CassetteError, InputError, RecordingFailed
+from cassette_contracts.recording.promote import (
     FAULT_ENV,
-    atomic_write_bytes,
     cassettes_lock,
     promote,
     recover,
     refuse_links_out,
-    stamp_provenance,
 )
-from cassette_contracts.errors import CassetteError, InputError, RecordingFailed
+from cassette_contracts.recording.provenance import stamp_provenance
 
 CASSETTE = """\
 interactions:
@@ -212,10 +212,10 @@ def test_full_disk_while_preparing_leaves_the_old_set(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """ENOSPC on the second file: OSError, the old set intact, no temporary file."""
-    import cassette_contracts._record as record
+    import cassette_contracts.recording.promote as record
 
     staged, committed, old, _new = make_sets(tmp_path)
-    real_write = record._write_synced
+    real_write = record.write_synced
     calls = []
 
     def full_disk(path: Path, data: bytes) -> None:
@@ -224,7 +224,7 @@ def test_full_disk_while_preparing_leaves_the_old_set(
             raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(path))
         real_write(path, data)
 
-    monkeypatch.setattr(record, "_write_synced", full_disk)
+    monkeypatch.setattr(record, "write_synced", full_disk)
     with pytest.raises(OSError, match="No space left"):
         promote(staged, committed, RELS)
     assert contents(committed) == old

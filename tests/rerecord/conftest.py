@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from cassette_contracts._config import Settings, load_settings
+from cassette_contracts.settings import Settings, load_settings
 
 from .upstream import SERVICES, Upstream, serving
 

@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 import yaml
 
-from cassette_contracts._config import Settings
-from cassette_contracts._rerecord import rerecord
+from cassette_contracts.recording.rerecord import rerecord
+from cassette_contracts.settings import Settings
 
 from .upstream import Upstream
 

@@ -257,7 +257,7 @@ def test_second_rerecord_while_one_holds_the_lock_exits_3_in_one_line(
     project: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The lock is held: `rerecord` exits 3 at once with one line, nothing recorded."""
-    from cassette_contracts._record import cassettes_lock
+    from cassette_contracts.recording.promote import cassettes_lock
 
     monkeypatch.chdir(project)
     with cassettes_lock(project / ".staging" / "lock", "rerecord"):
@@ -302,8 +302,8 @@ def test_cut_off_staging_cassette_is_a_recording_failure(
     project: Path, upstream: Upstream, committed: dict[str, str]
 ) -> None:
     """A fresh cassette cut off mid-write: exit 3, one line naming it, no YAML traceback."""
-    from cassette_contracts._config import load_settings
-    from cassette_contracts._rerecord import rerecord
+    from cassette_contracts.recording.rerecord import rerecord
+    from cassette_contracts.settings import load_settings
 
     (project / "truncating_plugin.py").write_text(TRUNCATING_PLUGIN)
     env = {**os.environ, **upstream.environ(), "PYTHONPATH": str(project)}
@@ -326,7 +326,7 @@ def test_check_finishes_an_interrupted_promotion_and_says_so(
     project: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A journal left by a killed promotion: `check` rolls it forward first, with a note."""
-    from cassette_contracts._record import JOURNAL
+    from cassette_contracts.recording.promote import JOURNAL
 
     cassettes = project / "cassettes"
     target = cassettes / "github" / "user_yurinnick.yaml"

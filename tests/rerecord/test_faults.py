@@ -4,7 +4,7 @@ once. After the fault and the next command (which finishes or undoes a promotion
 
 The runs are real subprocesses against the local upstream on 127.0.0.1. To stop one at an exact
 phase the test-only hook ``CASSETTE_CONTRACTS_FAULT=<phase>`` makes it SIGKILL itself there
-(``cassette_contracts._record.FAULT_PHASES``).
+(``cassette_contracts.recording.promote.FAULT_PHASES``).
 """
 
 from __future__ import annotations

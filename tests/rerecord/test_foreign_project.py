@@ -12,8 +12,8 @@ import pytest
 import yaml
 from pytest_httpserver import HTTPServer
 
-from cassette_contracts._config import load_settings
-from cassette_contracts._rerecord import rerecord
+from cassette_contracts.recording.rerecord import rerecord
+from cassette_contracts.settings import load_settings
 
 pytestmark = pytest.mark.block_network(allowed_hosts=["127.0.0.1", "localhost"])
 

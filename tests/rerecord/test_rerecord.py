@@ -14,8 +14,8 @@ import pytest
 import yaml
 from vcr.serializers import yamlserializer
 
-from cassette_contracts._config import Settings
-from cassette_contracts._rerecord import RerecordOutcome, rerecord
+from cassette_contracts.recording.rerecord import RerecordOutcome, rerecord
+from cassette_contracts.settings import Settings
 
 from .conftest import tree_digest
 from .upstream import Fault, Upstream

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from cassette_contracts._config import Settings
-from cassette_contracts._rerecord import rerecord
+from cassette_contracts.recording.rerecord import rerecord
+from cassette_contracts.settings import Settings
 
 from ..scrub.corpus import CORPUS, ENV, fill, leaks
 from .upstream import Upstream

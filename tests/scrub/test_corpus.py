@@ -10,7 +10,8 @@ import pytest
 import yaml
 from vcr.request import Request
 
-from cassette_contracts._scrub import Scrubber, scan
+from cassette_contracts.recording.scan import scan
+from cassette_contracts.recording.scrub import Scrubber
 
 from .corpus import CORPUS, ENV, Planted, cassette_document, exchange, leaks
 

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from cassette_contracts._scrub import Scrubber, scan
+from cassette_contracts.recording.scan import scan
+from cassette_contracts.recording.scrub import Scrubber
 
 DATA = Path(__file__).parent / "data" / "vcr_cassettes"
 

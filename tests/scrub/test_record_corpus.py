@@ -15,7 +15,7 @@ import yaml  # noqa: F401
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
-from cassette_contracts._scrub import scan
+from cassette_contracts.recording.scan import scan
 
 from .corpus import CORPUS, ENV, exchange, leaks
 

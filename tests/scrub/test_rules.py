@@ -9,9 +9,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from cassette_contracts._config import load_settings
-from cassette_contracts._scrub import Allowlist, Scrubber, is_secret_variable, scan, scan_report
 from cassette_contracts.errors import CassetteError, UsageError
+from cassette_contracts.recording.scan import scan, scan_report
+from cassette_contracts.recording.scrub import Allowlist, Scrubber, is_secret_variable
+from cassette_contracts.settings import load_settings
 
 CURSOR = "next:" + "bGFzdF9pZD0xMjM0NTY3ODkwJnNvcnQ9ZGF0ZXRpbWU"
 RANDOM = "q8Vf3Kz1Lm9Xc7Bn5Rt2Wy4Hj6Gd0Sa"

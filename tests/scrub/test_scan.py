@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from cassette_contracts._scrub import Finding, scan
 from cassette_contracts.errors import UsageError
+from cassette_contracts.recording.scan import Finding, scan
 
 DATA = Path(__file__).parent / "data"
 GHP = "ghp_" + "Zx9Yw8Vu7Ts6Rq5Po4Nm3Lk2Ji1Hg0FeDcBa"

@@ -14,11 +14,11 @@ from pytest_httpserver import HTTPServer
 from vcr.request import Request
 from werkzeug import Response
 
-from cassette_contracts._scrub import (
+from cassette_contracts.recording.scan import scan
+from cassette_contracts.recording.scrub import (
     PLACEHOLDER,
     Scrubber,
     is_secret_name,
-    scan,
     scrub_request,
     scrub_response,
 )

@@ -34,8 +34,8 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from urllib.parse import unquote_plus, urlsplit
 
-from . import _jsonpath
-from .errors import UsageError
+from .. import jsonpath
+from ..errors import UsageError
 
 __all__ = [
     "MIN_RANDOM_LENGTH",
@@ -643,9 +643,9 @@ class Allowlist:
         self.paths: set[str] = set()
         self.patterns: list[re.Pattern[str]] = []
         for entry in entries:
-            if entry.startswith(_jsonpath.ROOT):
+            if entry.startswith(jsonpath.ROOT):
                 try:
-                    self.paths.add(_jsonpath.generalize(entry))
+                    self.paths.add(jsonpath.generalize(entry))
                 except ValueError as exc:
                     raise UsageError(f"secrets_allow: {exc}") from None
             else:
@@ -664,7 +664,7 @@ class Allowlist:
         """Whether ``value`` (found at body path ``json_path``, if any) is allowlisted."""
         if json_path is not None and self.paths:
             try:
-                if _jsonpath.generalize(json_path) in self.paths:
+                if jsonpath.generalize(json_path) in self.paths:
                     return True
             except ValueError:
                 pass

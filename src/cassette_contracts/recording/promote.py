@@ -42,36 +42,23 @@ import hashlib
 import json
 import os
 import signal
-import tempfile
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import datetime, timezone
-from importlib import metadata as importlib_metadata
 from pathlib import Path
-from typing import Any
 
-from ._config import GENERIC_PROVENANCE_HEADERS
-from .errors import CassetteError, InputError, RecordingFailed
+from ..cassettes.atomic import fsync_dir, write_synced
+from ..errors import InputError, RecordingFailed
 
 __all__ = [
     "FAULT_ENV",
     "FAULT_PHASES",
     "JOURNAL",
-    "UPSTREAM_VERSION_HEADERS",
-    "atomic_write_bytes",
     "cassettes_lock",
     "fault_point",
-    "new_staging_dir",
     "promote",
     "recover",
     "refuse_links_out",
-    "stamp_provenance",
-    "tool_versions",
 ]
-
-#: Response headers that say which version of an upstream answered, kept in provenance when
-#: the caller names none (setting ``provenance_headers``).
-UPSTREAM_VERSION_HEADERS = tuple(GENERIC_PROVENANCE_HEADERS)
 
 #: Every file promotion puts into the cassettes folder starts with this (and none ends in
 #: ``.yaml``, so a reader never mistakes one for a cassette).
@@ -94,47 +81,6 @@ def fault_point(phase: str) -> None:
     """Test-only hook: SIGKILL this process when ``$CASSETTE_CONTRACTS_FAULT`` is ``phase``."""
     if os.environ.get(FAULT_ENV) == phase:
         os.kill(os.getpid(), signal.SIGKILL)
-
-
-def _fsync_dir(folder: Path) -> None:
-    with contextlib.suppress(OSError):  # not every filesystem lets a folder be fsynced
-        fd = os.open(folder, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-
-
-def _write_synced(path: Path, data: bytes) -> None:
-    with path.open("xb") as handle:
-        handle.write(data)
-        handle.flush()
-        os.fsync(handle.fileno())
-
-
-def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Replace ``path`` with ``data`` so readers see the old file or the new one, whole."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    tmp = Path(tmp_name)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
-        raise
-    _fsync_dir(path.parent)  # make the rename itself durable
-
-
-def new_staging_dir(root: Path, kind: str) -> Path:
-    """A fresh, empty folder ``root/<kind>-<UTC timestamp>-<n>`` for one recording run."""
-    root.mkdir(parents=True, exist_ok=True)
-    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
-    return Path(tempfile.mkdtemp(prefix=f"{kind}-{stamp}-", dir=root))
 
 
 # --------------------------------------------------------------------------------------------
@@ -261,22 +207,22 @@ def promote(staged_root: Path, target_root: Path, relative_paths: Iterable[Path]
             data = (staged_root / rel).read_bytes()
             target.parent.mkdir(parents=True, exist_ok=True)
             written.append(_new(target))
-            _write_synced(_new(target), data)
+            write_synced(_new(target), data)
             existed = target.is_file()
             if existed:
                 written.append(_old(target))
                 try:
                     os.link(target, _old(target))
                 except OSError:
-                    _write_synced(_old(target), target.read_bytes())
+                    write_synced(_old(target), target.read_bytes())
             entries.append(_Entry(rel.as_posix(), existed, hashlib.sha256(data).hexdigest()))
         for folder in sorted({t.parent for t in targets}):
-            _fsync_dir(folder)
+            fsync_dir(folder)
         fault_point("promote:after-prepare")
         pending = target_root / (JOURNAL + ".tmp")
         written.append(pending)
         payload = {"version": 1, "entries": [e.__dict__ for e in entries]}
-        _write_synced(pending, json.dumps(payload, indent=1).encode("utf-8"))
+        write_synced(pending, json.dumps(payload, indent=1).encode("utf-8"))
         os.replace(pending, journal)  # the commit
     except BaseException:
         if not journal.exists():  # not committed: undo; committed: recover() rolls forward
@@ -284,7 +230,7 @@ def promote(staged_root: Path, target_root: Path, relative_paths: Iterable[Path]
                 with contextlib.suppress(OSError):
                     path.unlink()
         raise
-    _fsync_dir(target_root)
+    fsync_dir(target_root)
     fault_point("promote:after-journal")
     _apply(target_root, entries, faults=True)
     return targets
@@ -299,11 +245,11 @@ def _apply(root: Path, entries: list[_Entry], *, faults: bool = False) -> None:
         if faults and number == 0:
             fault_point("promote:after-first-rename")
     for folder in sorted({(root / e.path).parent for e in entries}):
-        _fsync_dir(folder)
+        fsync_dir(folder)
     if faults:
         fault_point("promote:after-renames")
     (root / JOURNAL).unlink()
-    _fsync_dir(root)
+    fsync_dir(root)
     for entry in entries:
         with contextlib.suppress(FileNotFoundError):
             _old(root / entry.path).unlink()
@@ -326,7 +272,7 @@ def _roll_back(root: Path, entries: list[_Entry]) -> None:
         else:
             target.unlink()
     (root / JOURNAL).unlink()
-    _fsync_dir(root)
+    fsync_dir(root)
 
 
 def _read_journal(journal: Path) -> list[_Entry] | None:
@@ -362,7 +308,7 @@ def recover(root: Path) -> str | None:
     for path in leftovers:
         path.unlink()
     if leftovers:
-        _fsync_dir(root)
+        fsync_dir(root)
         said = said or (
             f"removed {len(leftovers)} file(s) of an interrupted promotion from {root} "
             "(nothing had been promoted)"
@@ -381,87 +327,3 @@ def recover_if_free(root: Path, lock_file: Path) -> str | None:
         return None
     with _try_lock(lock_file) as locked:
         return recover(root) if locked else None
-
-
-def tool_versions() -> dict[str, str]:
-    """Versions of the harness and the libraries that recorded the cassette."""
-    versions = {}
-    for dist in ("cassette-contracts", "vcrpy", "requests"):
-        try:
-            versions[dist] = importlib_metadata.version(dist)
-        except importlib_metadata.PackageNotFoundError:
-            versions[dist] = "unknown"
-    return versions
-
-
-def _upstream_headers(
-    interactions: list[Mapping[str, Any]], names: Iterable[str]
-) -> dict[str, str]:
-    found: dict[str, str] = {}
-    wanted = {name.lower(): name for name in names}
-    for interaction in interactions:
-        headers = interaction.get("response", {}).get("headers", {}) or {}
-        for name, values in headers.items():
-            key = wanted.get(str(name).lower())
-            if key and key not in found and values:
-                found[key] = str(values[0] if isinstance(values, list) else values)
-    return found
-
-
-def stamp_provenance(
-    path: Path,
-    *,
-    recorded_at: datetime | None = None,
-    upstreams: Mapping[str, str] | None = None,
-    headers: Iterable[str] = UPSTREAM_VERSION_HEADERS,
-) -> dict[str, Any]:
-    """Write this recording's provenance into the cassette's ``metadata`` and return it.
-
-    Records ``recorded_at`` (UTC), the versions of the harness, vcrpy and requests, the first
-    value of each response header in ``headers`` (which version of the upstream answered;
-    setting ``provenance_headers``), and the real base URLs recorded from (``upstreams``, only
-    when some are configured).
-    CassetteError (one line) when the file is not a whole cassette (a recording cut off).
-    """
-    import yaml
-    from vcr.serializers import yamlserializer
-
-    try:
-        data = yamlserializer.deserialize(path.read_text(encoding="utf-8"))
-    except (yaml.YAMLError, UnicodeDecodeError) as exc:
-        mark = getattr(exc, "problem_mark", None)
-        problem = getattr(exc, "problem", None) or type(exc).__name__
-        raise CassetteError(
-            f"not a whole cassette ({problem}): cut off while being written?",
-            file=path,
-            line=mark.line + 1 if mark is not None else None,
-        ) from None
-    interactions = data.get("interactions") if isinstance(data, dict) else None
-    whole = (
-        isinstance(data, dict)
-        and "version" in data
-        and isinstance(interactions, list)
-        and all(isinstance(i, dict) and {"request", "response"} <= i.keys() for i in interactions)
-    )
-    if not whole:
-        raise CassetteError(
-            "not a whole cassette (no `version`, or an interaction without its request or "
-            "response): cut off while being written?",
-            file=path,
-        )
-    when = (recorded_at or datetime.now(timezone.utc)).strftime("%Y-%m-%dT%H:%M:%SZ")
-    provenance: dict[str, Any] = {
-        "source": "live recording by `cassette-contracts rerecord`",
-        "recorded_at": when,
-        "recorded_with": tool_versions(),
-        "upstream_version_headers": _upstream_headers(
-            list(data.get("interactions") or []), headers
-        ),
-    }
-    if upstreams:
-        provenance["upstreams"] = dict(upstreams)
-    metadata = dict(data.get("metadata") or {})
-    metadata["provenance"] = provenance
-    data["metadata"] = metadata
-    atomic_write_bytes(path, yamlserializer.serialize(data).encode("utf-8"))
-    return provenance

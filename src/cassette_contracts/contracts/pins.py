@@ -23,8 +23,8 @@ from referencing import Registry, Resource
 from referencing.exceptions import Unresolvable
 from referencing.jsonschema import DRAFT202012
 
-from ._jsonpath import ROOT, items, member
-from .errors import SchemaError
+from ..errors import SchemaError
+from ..jsonpath import ROOT, items, member
 
 __all__ = ["JSON_TYPES", "PinnedField", "json_type", "pinned_fields"]
 

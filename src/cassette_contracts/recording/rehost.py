@@ -33,7 +33,7 @@ import re
 from typing import Any
 from urllib.parse import urlsplit
 
-from .errors import UsageError
+from ..errors import UsageError
 
 __all__ = ["URL_HEADERS", "Rehost"]
 

@@ -32,32 +32,25 @@ comment, one table per endpoint) and :func:`render_junit`; :func:`render` picks 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Protocol
-from xml.etree import ElementTree as ET
 
-from ._jsonpath import ROOT, items, member
-from ._pinned import PinnedField, json_type
-from .errors import InputError, UsageError
+from ..contracts.pins import PinnedField, json_type
+from ..errors import InputError
+from ..jsonpath import ROOT, items, member
 
 __all__ = [
     "BREAKING",
     "DEPRECATION_HEADERS",
     "INFORMATIONAL",
-    "RENDERERS",
     "Change",
     "ChangeKind",
     "DriftReport",
     "Interaction",
     "diff_endpoint",
     "diff_statuses",
-    "render",
-    "render_json",
-    "render_junit",
-    "render_markdown",
-    "render_text",
 ]
 
 BREAKING = "breaking"
@@ -641,112 +634,3 @@ class DriftReport:
             f"{len(self.informational_changes)} informational change(s) "
             f"in {len(self.endpoints)} endpoint(s)"
         )
-
-
-def render_text(report: DriftReport) -> str:
-    """Plain text for a terminal: one block per endpoint, breaking changes first."""
-    lines = [f"drift: {report.summary()}"]
-    for contract, changes in report.endpoints.items():
-        if not changes:
-            lines.append(f"{contract}: no drift")
-            continue
-        lines.append(f"{contract}:")
-        for change in sorted(changes, key=lambda c: not c.breaking):
-            label = "BREAKING" if change.breaking else "info"
-            lines.append(f"  {label:<8} {change.one_line()}")
-            lines.append(f"           why: {change.reason}")
-    return "\n".join(lines) + "\n"
-
-
-def render_json(report: DriftReport) -> str:
-    """Machine-readable JSON: ``breaking``, counts, and the changes per endpoint."""
-    data = {
-        "breaking": report.breaking,
-        "counts": {
-            BREAKING: len(report.breaking_changes),
-            INFORMATIONAL: len(report.informational_changes),
-        },
-        "endpoints": [
-            {"contract": contract, "changes": [c.to_dict() for c in changes]}
-            for contract, changes in report.endpoints.items()
-        ],
-    }
-    return json.dumps(data, indent=2) + "\n"
-
-
-def _md_cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
-
-
-def _md_code(text: str) -> str:
-    return f"`{_md_cell(text)}`" if "`" not in text else _md_cell(text)
-
-
-def render_markdown(report: DriftReport) -> str:
-    """A pull-request comment: a headline, then one table per endpoint."""
-    verdict = "breaking drift" if report.breaking else "no breaking drift"
-    lines = [f"## API drift: {verdict}", "", report.summary() + ".", ""]
-    for contract, changes in report.endpoints.items():
-        lines.append(f"### `{contract}`")
-        lines.append("")
-        if not changes:
-            lines.extend(["No drift.", ""])
-            continue
-        lines.append("| Severity | Change | Where | Before | After | Why |")
-        lines.append("|---|---|---|---|---|---|")
-        for c in sorted(changes, key=lambda c: not c.breaking):
-            severity = "**breaking**" if c.breaking else "informational"
-            pinned = " (pinned)" if c.pinned else ""
-            lines.append(
-                f"| {severity} | {c.kind} | {_md_code(c.path)}{pinned} | "
-                f"{_md_code(c.before)} | {_md_code(c.after)} | {_md_cell(c.reason)} |"
-            )
-        lines.append("")
-    return "\n".join(lines)
-
-
-def render_junit(report: DriftReport) -> str:
-    """JUnit XML: a test case per endpoint, failed when it has breaking drift."""
-    suite = ET.Element(
-        "testsuite",
-        name="cassette-contracts drift",
-        tests=str(len(report.endpoints)),
-        failures=str(sum(any(c.breaking for c in ch) for ch in report.endpoints.values())),
-        errors="0",
-    )
-    for contract, changes in report.endpoints.items():
-        case = ET.SubElement(suite, "testcase", classname="drift", name=contract)
-        breaking = [c for c in changes if c.breaking]
-        if breaking:
-            failure = ET.SubElement(
-                case,
-                "failure",
-                type="breaking-drift",
-                message=f"{len(breaking)} breaking change(s): {breaking[0].one_line()}",
-            )
-            failure.text = "\n".join(f"{c.one_line()}: {c.reason}" for c in breaking)
-        info = [c for c in changes if not c.breaking]
-        if info:
-            out = ET.SubElement(case, "system-out")
-            out.text = "\n".join(f"informational: {c.one_line()}: {c.reason}" for c in info)
-    root = ET.Element("testsuites")
-    root.append(suite)
-    return ET.tostring(root, encoding="unicode", xml_declaration=True) + "\n"
-
-
-RENDERERS: Mapping[str, Callable[[DriftReport], str]] = {
-    "text": render_text,
-    "json": render_json,
-    "markdown": render_markdown,
-    "junit": render_junit,
-}
-
-
-def render(report: DriftReport, fmt: str) -> str:
-    """``report`` in format ``fmt`` (text, json, markdown, junit); UsageError otherwise."""
-    try:
-        renderer = RENDERERS[fmt]
-    except KeyError:
-        allowed = ", ".join(RENDERERS)
-        raise UsageError(f"unknown drift report format {fmt!r}; choose one of: {allowed}") from None
-    return renderer(report)

@@ -38,9 +38,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from ._bodies import BodyKind
-from ._cassette import Interaction
-from .errors import ContractMapError, NoContractError, display_path
+from .._cassette import Interaction
+from ..cassettes.bodies import BodyKind
+from ..errors import ContractMapError, NoContractError, display_path
 
 __all__ = ["AUTH_RULES", "BODIES", "HEADER_TYPES", "Contract", "ContractMap", "HeaderPin"]
 

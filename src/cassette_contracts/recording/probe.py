@@ -1,5 +1,5 @@
 """The recording run's failure signal: a tiny pytest plugin ``rerecord`` and ``drift`` load
-into their recording pytest with ``-p cassette_contracts._probe``.
+into their recording pytest with ``-p cassette_contracts.recording.probe``.
 
 For every test that fails (in setup or call) it notes, as data rather than log text:
 

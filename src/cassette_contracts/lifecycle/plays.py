@@ -27,9 +27,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ._config import Settings
-from ._runfiles import clear_worker_files, read_worker_files, save_worker_file
-from .errors import CassetteContractsError, InputError
+from ..errors import CassetteContractsError, InputError
+from ..runfiles import clear_worker_files, read_worker_files, save_worker_file
+from ..settings import Settings
 
 __all__ = ["FilePlays", "PlayRecorder", "plays_dir"]
 
@@ -70,7 +70,7 @@ class PlayRecorder:
 
     def _count(self, path: str) -> int | None:
         if path not in self._counts:
-            from ._cassette import load_cassette
+            from .._cassette import load_cassette
 
             try:
                 self._counts[path] = len(load_cassette(path).interactions)
