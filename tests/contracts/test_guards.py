@@ -27,13 +27,13 @@ def test_coverage_pins_only_json_bodies(tmp_path: Path) -> None:
 
 
 def test_drift_compares_streamed_and_empty_endpoints(
-    cli: Callable[..., Run], tmp_path: Path
+    body_cli: Callable[..., Run], tmp_path: Path
 ) -> None:
     """Offline drift over SSE and JSON answers of one endpoint runs and finds no drift."""
     for side in ("base", "fresh"):
         for folder in ("test_tools", "test_tools_streaming"):
             shutil.copytree(REAL / "simonw-llm" / folder, tmp_path / side / folder)
-    run = cli(
+    run = body_cli(
         "drift",
         "--schemas",
         str(SCHEMAS),
@@ -47,27 +47,29 @@ def test_drift_compares_streamed_and_empty_endpoints(
 
 
 def test_changed_header_pin_is_not_answered_from_the_cache(
-    cli: Callable[..., Run], tmp_path: Path
+    body_cli: Callable[..., Run], tmp_path: Path
 ) -> None:
     """Editing a contract's header pins changes the result even with a warm cache."""
     schemas = tmp_path / "schemas"
     shutil.copytree(SCHEMAS, schemas)
     args = ("check", "--schemas", str(schemas), "--no-strict", "--cache-dir", "cache")
-    assert cli(*args, str(GET_ME)).code == 0
+    assert body_cli(*args, str(GET_ME)).code == 0
     toml = schemas / "contracts.toml"
     toml.write_text(toml.read_text().replace('"date" = "http-date"', '"date" = "integer"'))
-    run = cli(*args, str(GET_ME))
+    run = body_cli(*args, str(GET_ME))
     assert run.code == 1
     assert "broken at date (response headers)" in run.out
 
 
-def test_cached_stream_violation_keeps_its_event(cli: Callable[..., Run], tmp_path: Path) -> None:
+def test_cached_stream_violation_keeps_its_event(
+    body_cli: Callable[..., Run], tmp_path: Path
+) -> None:
     """A stream violation answered from the cache still names its event."""
     stream = tmp_path / "stream.yaml"
     original = REAL / "simonw-llm" / "test_tools_streaming" / "test_tools_streaming_variant_a.yaml"
     stream.write_text(original.read_text().replace('"index":0,"id":"0"', '"index":"0","id":"0"', 1))
     args = ("check", "--schemas", str(SCHEMAS), "--no-strict", "--cache-dir", "cache", str(stream))
-    first, second = cli(*args), cli(*args)
+    first, second = body_cli(*args), body_cli(*args)
     assert (first.code, second.code) == (1, 1)
     broken = "broken at $.choices[0].delta.tool_calls[0].index of event 2 (response body)"
     assert broken in first.out

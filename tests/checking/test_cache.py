@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import CORPUS, Run
+from ..conftest import CORPUS, Run
 
 CACHE = Path(".cassette-contracts/check-results.json")
 

@@ -11,7 +11,7 @@ import pytest
 
 from cassette_contracts.cli import SUBCOMMANDS
 
-from .conftest import Run
+from ..conftest import Run
 
 
 def test_all_contracts_hold(project: Path, cli: Callable[..., Run]) -> None:

@@ -11,7 +11,7 @@ import pytest
 from cassette_contracts.recording.rerecord import rerecord
 from cassette_contracts.settings import Settings
 
-from ..scrub.corpus import CORPUS, ENV, fill, leaks
+from .corpus import CORPUS, ENV, fill, leaks
 from .upstream import Upstream
 
 pytestmark = pytest.mark.block_network(allowed_hosts=["127.0.0.1", "localhost"])

@@ -12,7 +12,7 @@ import pytest
 
 from cassette_contracts import CheckResult, render
 
-from .conftest import CORPUS, Run
+from ..conftest import CORPUS, Run
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ import pytest
 
 from cassette_contracts import ContractMap, ContractMapError, Interaction, NoContractError
 
-from .conftest import CORPUS
+from ..conftest import CORPUS
 
 CONTRACTS = ContractMap.load(CORPUS / "project" / "schemas" / "contracts.toml")
 

@@ -16,13 +16,15 @@ GET_ME = REAL / "tweepy" / "test_client_get_me.yaml"  # requests, gzip !!binary 
 STREAM = REAL / "simonw-llm" / "test_tools_streaming" / "test_tools_streaming_variant_a.yaml"
 
 
-def _check(cli: Callable[..., Run], *paths: str | Path) -> Run:
-    return cli("check", "--schemas", str(SCHEMAS), "--no-strict", "--no-cache", *map(str, paths))
+def _check(body_cli: Callable[..., Run], *paths: str | Path) -> Run:
+    return body_cli(
+        "check", "--schemas", str(SCHEMAS), "--no-strict", "--no-cache", *map(str, paths)
+    )
 
 
-def test_real_cassettes_hold_their_contracts(cli: Callable[..., Run]) -> None:
+def test_real_cassettes_hold_their_contracts(body_cli: Callable[..., Run]) -> None:
     """Every real cassette loads and every contract written for them holds (exit 0)."""
-    run = _check(cli, REAL / "tweepy", REAL / "simonw-llm")
+    run = _check(body_cli, REAL / "tweepy", REAL / "simonw-llm")
     assert run.code == 0, run.out
     assert "0 violation(s), 0 input error(s)" in run.out
     table = {line.split()[0]: line.split()[-1] for line in run.out.splitlines() if "  " in line}
@@ -38,7 +40,7 @@ def test_real_cassettes_hold_their_contracts(cli: Callable[..., Run]) -> None:
     }
 
 
-def test_retyped_field_in_gzip_body_fails(cli: Callable[..., Run], tmp_path: Path) -> None:
+def test_retyped_field_in_gzip_body_fails(body_cli: Callable[..., Run], tmp_path: Path) -> None:
     """A field retyped inside a gzip-compressed !!binary body exits 1 naming its JSON path."""
     document = yaml.safe_load(GET_ME.read_text())
     body = document["interactions"][0]["response"]["body"]
@@ -49,7 +51,7 @@ def test_retyped_field_in_gzip_body_fails(cli: Callable[..., Run], tmp_path: Pat
     broken = tmp_path / "get_me.yaml"
     broken.write_text(yaml.safe_dump(document))
     assert "!!binary" in broken.read_text()
-    run = _check(cli, broken)
+    run = _check(body_cli, broken)
     assert run.code == 1, run.out
     [line] = [line for line in run.out.splitlines() if "broken at" in line]
     assert line.endswith(
@@ -58,7 +60,7 @@ def test_retyped_field_in_gzip_body_fails(cli: Callable[..., Run], tmp_path: Pat
     )
 
 
-def test_retyped_field_in_sse_event_fails(cli: Callable[..., Run], tmp_path: Path) -> None:
+def test_retyped_field_in_sse_event_fails(body_cli: Callable[..., Run], tmp_path: Path) -> None:
     """A field retyped in one server-sent event exits 1 naming the field and the event."""
     broken = tmp_path / "stream.yaml"
     shutil.copy(STREAM, broken)
@@ -70,7 +72,7 @@ def test_retyped_field_in_sse_event_fails(cli: Callable[..., Run], tmp_path: Pat
     events[2] = "data: " + json.dumps(chunk)
     response["body"]["string"] = "\n\n".join(events)
     broken.write_text(yaml.safe_dump(document))
-    run = _check(cli, broken, "--format", "json")
+    run = _check(body_cli, broken, "--format", "json")
     assert run.code == 1, run.out
     [violation] = json.loads(run.out)["violations"]
     assert (violation["contract"], violation["json_path"], violation["event"]) == (
@@ -78,7 +80,7 @@ def test_retyped_field_in_sse_event_fails(cli: Callable[..., Run], tmp_path: Pat
         "$.choices[0].delta.tool_calls[0].function.name",
         2,
     )
-    text = _check(cli, broken).out
+    text = _check(body_cli, broken).out
     assert (
         "contract openai.chat.completions.stream broken at "
         "$.choices[0].delta.tool_calls[0].function.name of event 2 (response body): "
@@ -87,7 +89,7 @@ def test_retyped_field_in_sse_event_fails(cli: Callable[..., Run], tmp_path: Pat
 
 
 def test_body_too_broken_to_tell_its_kind_is_an_input_error(
-    cli: Callable[..., Run], tmp_path: Path
+    body_cli: Callable[..., Run], tmp_path: Path
 ) -> None:
     """Where contracts differ only in body, a corrupt gzip body is one input error, not a crash."""
     document = yaml.safe_load(STREAM.read_text())
@@ -96,7 +98,7 @@ def test_body_too_broken_to_tell_its_kind_is_an_input_error(
     response["body"]["string"] = gzip.compress(response["body"]["string"].encode())[:30]
     broken = tmp_path / "stream.yaml"
     broken.write_text(yaml.safe_dump(document))
-    run = _check(cli, broken)
+    run = _check(body_cli, broken)
     assert run.code == 2, run.out
     assert (
         "interaction 0: response body has Content-Encoding gzip but is neither gzip data" in run.out

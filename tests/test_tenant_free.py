@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 
-PACKAGE = Path(__file__).resolve().parents[2] / "src" / "cassette_contracts"
+PACKAGE = Path(__file__).resolve().parents[1] / "src" / "cassette_contracts"
 
 TENANT_WORDS = re.compile(r"jsonplaceholder|typicode|ntfy|api_clients", re.IGNORECASE)
 GITHUB = re.compile(r"github", re.IGNORECASE)

@@ -9,7 +9,7 @@ import pytest
 
 from cassette_contracts import UsageError, load_settings
 
-from .conftest import Run
+from ..conftest import Run
 
 
 def _pyproject(root: Path, table: str) -> None:

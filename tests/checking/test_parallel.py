@@ -7,7 +7,7 @@ from pathlib import Path
 
 from cassette_contracts import ContractMap, SchemaRegistry, check, iter_cassette_paths
 
-from .conftest import CORPUS
+from ..conftest import CORPUS
 
 
 def test_workers_give_the_same_result(project: Path) -> None:

@@ -12,7 +12,7 @@ import pytest
 
 from cassette_contracts import SchemaError, SchemaRegistry
 
-from .conftest import CORPUS
+from ..conftest import CORPUS
 
 SCHEMAS = CORPUS / "project" / "schemas"
 

@@ -82,7 +82,7 @@ def test_sigkill_at_a_phase_then_next_command_leaves_one_whole_set(
     project: Path, upstream: Upstream, committed: dict[str, str], phase: str, expect: str
 ) -> None:
     """SIGKILL at ``phase``: after the next command, the whole old set or the whole new set.
-    (Every phase of promotion is also killed in-process, faster: tests/record/test_promote.py.)"""
+    (Every phase of promotion is also killed in-process, faster: recording/test_promote.py.)"""
     proc = command(project, upstream, "rerecord", "--only", TWO, **{FAULT_ENV: phase})
     code, _out, _err = finish(proc)
     assert code == -signal.SIGKILL

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import CORPUS, Run
+from ..conftest import CORPUS, Run
 from .hostile import CASES, Case
 
 

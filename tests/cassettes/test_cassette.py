@@ -8,7 +8,7 @@ import pytest
 
 from cassette_contracts import CassetteError, UsageError, iter_cassette_paths, load_cassette
 
-from .conftest import CORPUS
+from ..conftest import CORPUS
 
 PROJECT = CORPUS / "project"
 

@@ -18,9 +18,9 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-PROJECT = Path(__file__).parent / "corpus" / "project"
-BAD_CASSETTES = Path(__file__).parent / "corpus" / "bad_cassettes"
-BAD_SCHEMAS = Path(__file__).parent / "corpus" / "bad_schemas"
+PROJECT = Path(__file__).parents[1] / "data" / "corpus" / "project"
+BAD_CASSETTES = Path(__file__).parents[1] / "data" / "corpus" / "bad_cassettes"
+BAD_SCHEMAS = Path(__file__).parents[1] / "data" / "corpus" / "bad_schemas"
 
 CASSETTE = "cassettes/hostile.yaml"
 SCHEMA = "schemas/github/user.schema.json"

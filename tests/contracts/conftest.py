@@ -18,7 +18,7 @@ from cassette_contracts.cli import main
 DATA = Path(__file__).parents[1] / "data"
 REAL = DATA / "vcr_cassettes"
 SCHEMAS = DATA / "contracts_bodies" / "schemas"
-CORPUS = Path(__file__).parents[1] / "harness" / "corpus"
+CORPUS = Path(__file__).parents[1] / "data" / "corpus"
 
 
 @dataclass(frozen=True)
@@ -31,7 +31,7 @@ class Run:
 
 
 @pytest.fixture
-def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[..., Run]:
+def body_cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[..., Run]:
     """Run ``cassette-contracts ARGS...`` in-process, in an empty working folder."""
     work = tmp_path / "work"
     work.mkdir()

@@ -17,7 +17,7 @@ from cassette_contracts import (
     validate_interaction,
 )
 
-from .conftest import CORPUS, Run
+from ..conftest import CORPUS, Run
 
 
 def _edit(path: Path, index: int, change: Callable[[dict], None]) -> None:
