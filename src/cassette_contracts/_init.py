@@ -28,11 +28,17 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from ._cassette import Interaction, load_cassette
-from ._contracts import JSON_BODIES, STREAM_BODIES, ContractMap
+from ._contracts import JSON_BODIES, STREAM_BODIES, ContractMap, _strip_query
 from ._endpoints import Body, Endpoint, group_endpoints, host_label, is_error, read_body
 from ._infer import PROOF, Inferred, infer_schema, render_schema
 from ._record import atomic_write_bytes
-from .errors import CassetteContractsError, CassetteError, NoContractError, display_path
+from .errors import (
+    CassetteContractsError,
+    CassetteError,
+    NoContractError,
+    UsageError,
+    display_path,
+)
 
 __all__ = [
     "InitPlan",
@@ -48,6 +54,8 @@ __all__ = [
 
 #: JSON paths the code read, by ``(method, URL template, status)``.
 Reads = Mapping[tuple[str, str, int], Collection[str]]
+#: JSON paths the code read, by ``(method, URL, status)`` of the request (``--from-coverage``).
+RequestReads = Mapping[tuple[str, str, int], Collection[str]]
 
 _HEADER = """\
 # The one mapping from recorded interactions to contracts, begun by `cassette-contracts init`.
@@ -68,6 +76,8 @@ class PlannedSchema:
     path: str
     inferred: Inferred
     samples: int
+    #: ``--from-coverage`` found no read of these payloads (the tests never read them).
+    unread: bool = False
 
     @property
     def required(self) -> int:
@@ -164,8 +174,13 @@ def plan_init(
     *,
     force: bool = False,
     reads: Reads | None = None,
+    request_reads: RequestReads | None = None,
 ) -> InitPlan:
-    """What ``init`` would do for these cassettes (nothing is written here)."""
+    """What ``init`` would do for these cassettes (nothing is written here).
+
+    ``reads`` (by endpoint) or ``request_reads`` (by request, as the plugin records them)
+    are the JSON paths the code read: only those are pinned.
+    """
     contracts_path = schemas_dir / "contracts.toml"
     plan = InitPlan(contracts_path=contracts_path, cassettes=list(cassette_paths), force=force)
     interactions: list[Interaction] = []
@@ -212,7 +227,10 @@ def plan_init(
     errors: dict[tuple[str, str, str], list[Endpoint]] = defaultdict(list)
     kinds_of: dict[tuple[str, str, bool], set[str]] = defaultdict(set)
     bodies: dict[Interaction, Body] = {}  # each body read once
-    for endpoint in group_endpoints(uncovered):
+    endpoints = group_endpoints(uncovered)
+    if request_reads is not None and reads is None:
+        reads = _by_template(endpoints, request_reads)
+    for endpoint in endpoints:
         by_kind: dict[str, list[Interaction]] = defaultdict(list)
         unreadable: list[CassetteError] = []
         for interaction in endpoint.interactions:
@@ -292,6 +310,22 @@ def plan_init(
     return plan
 
 
+def _by_template(endpoints: Sequence[Endpoint], request_reads: RequestReads) -> Reads:
+    """The reads of each endpoint: those of every request its interactions answer (compared
+    without the query string, host case ignored, as contracts match)."""
+    by_request: dict[tuple[str, str, int], set[str]] = defaultdict(set)
+    for (method, url, status), paths in request_reads.items():
+        by_request[method.upper(), _strip_query(url), status].update(paths)
+    return {
+        e.key: {
+            path
+            for i in e.interactions
+            for path in by_request.get((i.method.upper(), _strip_query(i.uri), i.status), ())
+        }
+        for e in endpoints
+    }
+
+
 def _existing(existing: ContractMap | None, interaction: Interaction) -> str | None:
     """The name of the existing contract ``interaction`` matches (told apart by its body's
     kind where contracts differ only in ``body``), or None."""
@@ -341,7 +375,8 @@ def _infer(
         f"{shown}. Types are pinned from any sample; a field is required, and a string or "
         f"object field non-null, only once {PROOF} samples show it."
     )
-    return PlannedSchema(path, infer_schema(payloads, comment=comment, reads=reads), len(payloads))
+    inferred = infer_schema(payloads, comment=comment, reads=reads)
+    return PlannedSchema(path, inferred, len(payloads), unread=reads is not None and not reads)
 
 
 def _contract(
@@ -450,6 +485,8 @@ def render_plan(plan: InitPlan, *, dry_run: bool) -> str:
         )
         if dry_run and planned.inferred.pinned:
             lines.append(f"    pins {', '.join(planned.inferred.pinned)}")
+        if planned.unread:
+            lines.append("    no read recorded for it in the test run: only its root type pinned")
         if planned.inferred.missing:
             lines.append(
                 f"    read but in no sample (not pinned): {', '.join(planned.inferred.missing)}"
@@ -476,9 +513,13 @@ def run_init(
     force: bool,
     stdout: TextIO,
     stderr: TextIO,
-    reads: Reads | None = None,
+    from_coverage: bool = False,
 ) -> int:
-    """The ``init`` command: plan, print, write, then check; returns the exit code."""
+    """The ``init`` command: plan, print, write, then check; returns the exit code.
+
+    ``from_coverage``: pin only the paths the last replay run read (UsageError when it
+    recorded none).
+    """
     from ._cassette import iter_cassette_paths
     from ._check import check
     from ._config import load_settings
@@ -487,7 +528,19 @@ def run_init(
 
     settings = load_settings(schemas=schemas)
     cassettes = iter_cassette_paths(paths or [settings.cassettes])
-    plan = plan_init(cassettes, settings.schemas, force=force, reads=reads)
+    recorded = None
+    if from_coverage:
+        from ._coverage import REQUESTS_DIR, request_reads
+
+        recorded = request_reads(settings.coverage_dir)
+        if not recorded:
+            raise UsageError(
+                f"--from-coverage: no reads recorded in "
+                f"{display_path(settings.coverage_dir / REQUESTS_DIR)}: run the tests first "
+                "(pytest replaying the cassettes, contract coverage on: no "
+                "--no-contract-coverage)"
+            )
+    plan = plan_init(cassettes, settings.schemas, force=force, request_reads=recorded)
     if plan.errors:
         for error in plan.errors:
             stderr.write(f"cassette-contracts: error: {error}\n")
