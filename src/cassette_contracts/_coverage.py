@@ -61,7 +61,7 @@ from types import CodeType
 from typing import Any, TypeVar
 
 from ._jsonpath import ITEMS, ROOT, ancestors, items, member, parse
-from ._runfiles import clear_worker_files, read_worker_files, save_worker_file
+from ._runfiles import REQUESTS_DIR, clear_worker_files, read_worker_files, save_worker_file
 from .errors import InputError, UsageError
 
 __all__ = [
@@ -948,10 +948,7 @@ _RENDERERS = {
 # The plugin tracks each payload under its request, ``METHOD URL STATUS`` (whether or not a
 # contract matches it: a project without contracts yet records them too), and saves two views
 # of the same reads: by contract (:func:`by_contract`, the coverage report's) and by request
-# (below ``REQUESTS_DIR``), which ``init --from-coverage`` groups by its URL templates.
-
-#: The folder below the coverage folder that holds the reads by request.
-REQUESTS_DIR = "requests"
+# (below ``_runfiles.REQUESTS_DIR``), which ``init --from-coverage`` groups by its URL templates.
 
 Request = tuple[str, str, int]
 

@@ -530,7 +530,8 @@ def run_init(
     cassettes = iter_cassette_paths(paths or [settings.cassettes])
     recorded = None
     if from_coverage:
-        from ._coverage import REQUESTS_DIR, request_reads
+        from ._coverage import request_reads
+        from ._runfiles import REQUESTS_DIR
 
         recorded = request_reads(settings.coverage_dir)
         if not recorded:
