@@ -83,7 +83,7 @@ def test_dry_run_prints_the_plan_and_writes_nothing(recorded: Path, cli: Any) ->
     assert snapshot(recorded) == before
     assert f"github.user: GET {USER}/{{user}} -> 200" in run.out
     assert "schema github/user.schema.json: 3 sample(s)" in run.out
-    assert "pins $.avatar_url, $.blog, $.collaborators" in run.out
+    assert "pins $.avatar_url, $.bio, $.blog, $.collaborators" in run.out
     assert "dry run: nothing written" in run.out
 
 
