@@ -3,9 +3,14 @@
 Three steps, each its own function so tests (and ``--dry-run``) can stop after any of them:
 
 1. ``plan_init`` reads the cassettes, groups their interactions into endpoints
-   (``_endpoints``), leaves out those an existing contract already covers, and infers one
-   schema per endpoint (``_infer``); error statuses of a host share one schema when their
-   bodies agree (all JSON objects with at least one member in common).
+   (``_endpoints``), leaves out those an existing contract already covers, and splits each
+   endpoint by the kind of its bodies (``Interaction.body_kind``: content coding undone).
+   JSON bodies get a schema inferred from every sample (``_infer``), event streams
+   (``event-stream``, ``ndjson``) one inferred from every event's JSON; ``empty``, ``text``
+   and ``binary`` bodies get their ``body`` kind (with the recorded ``media_type``) and no
+   schema. Error statuses of a host share one schema when their JSON bodies agree (all
+   objects with at least one member in common). A body that cannot be read (declared JSON
+   that does not parse) leaves its endpoint without a contract, listed with the reason.
 2. ``write_plan`` writes the schema files and appends the new ``[[contract]]`` entries to
    contracts.toml. Without ``force`` nothing that exists is overwritten: existing contracts
    stay as they are (new names and schema files avoid theirs); with ``force`` contracts.toml
@@ -13,8 +18,9 @@ Three steps, each its own function so tests (and ``--dry-run``) can stop after a
 3. ``check`` runs over the same cassettes against the written files; the summary says so.
 
 Output is sorted and deterministic, so a re-run changes nothing. ``reads`` (the JSON paths the
-code read, per method, URL template and status) pins only those paths, for
-``--from-coverage``.
+code read, per method, URL template and status) or ``request_reads`` (per request, as the
+pytest plugin records them in a replay run: ``--from-coverage``) pin only those paths of the
+JSON bodies; event streams are not tracked by coverage and keep every field the samples show.
 """
 
 from __future__ import annotations
