@@ -86,7 +86,11 @@ def tenant_knowledge(source: str) -> list[str]:
     return found
 
 
-@pytest.mark.parametrize("module", sorted(PACKAGE.glob("*.py")), ids=lambda p: p.name)
+@pytest.mark.parametrize(
+    "module",
+    sorted(PACKAGE.rglob("*.py")),
+    ids=lambda p: p.relative_to(PACKAGE).as_posix(),
+)
 def test_harness_module_names_no_example_tenant(module: Path) -> None:
     """No identifier or non-docstring string of the module names GitHub's API, JSONPlaceholder,
     ntfy or api_clients."""

@@ -374,7 +374,7 @@ def _init_arguments(parser: argparse.ArgumentParser) -> None:
     _init_arguments,
 )
 def _init(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
-    from ._init import run_init
+    from .init.plan import run_init
 
     return run_init(
         args.paths,
@@ -391,7 +391,7 @@ def _init(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
 
 
 def _coverage_arguments(parser: argparse.ArgumentParser) -> None:
-    from ._coverage import FORMATS
+    from .rendering.coverage import FORMATS
 
     parser.add_argument(
         "--format", choices=FORMATS, default="text", help="report format (default: text)"
@@ -408,8 +408,9 @@ def _coverage_arguments(parser: argparse.ArgumentParser) -> None:
     _coverage_arguments,
 )
 def _coverage(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
-    from ._coverage import ReadRecorder, coverage_report
-    from ._session import pinned_by_contract
+    from .contracts.pins import pinned_by_contract
+    from .coverage.reads import ReadRecorder
+    from .coverage.report import coverage_report
     from .settings import load_settings
 
     settings = load_settings(schemas=args.schemas)

@@ -45,8 +45,8 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 if TYPE_CHECKING:
-    from ._session import PluginState
     from .cassettes.payloads import RecordedPayloads
+    from .plugin_state import PluginState
 
 _STATE = pytest.StashKey["PluginState"]()
 _PROBLEMS = pytest.StashKey[str]()  # contract problems of a test that failed by itself
@@ -88,7 +88,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    from ._session import PluginState
+    from .plugin_state import PluginState
 
     config.addinivalue_line(
         "markers",

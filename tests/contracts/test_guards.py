@@ -6,7 +6,7 @@ import shutil
 from collections.abc import Callable
 from pathlib import Path
 
-from cassette_contracts._session import pinned_by_contract
+from cassette_contracts.contracts.pins import pinned_by_contract
 from cassette_contracts.settings import load_settings
 
 from .conftest import REAL, SCHEMAS, Run

@@ -9,8 +9,11 @@ from typing import Any
 
 import pytest
 
-from cassette_contracts._coverage import FORMATS, ReadRecorder, coverage_report, track
+from cassette_contracts.coverage.reads import ReadRecorder
+from cassette_contracts.coverage.report import coverage_report
+from cassette_contracts.coverage.tracking import track
 from cassette_contracts.errors import UsageError
+from cassette_contracts.rendering.coverage import FORMATS
 
 from .conftest import here
 

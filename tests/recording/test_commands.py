@@ -229,7 +229,7 @@ def test_output_into_a_closed_pipe_ends_quietly(argv: list[str], exit_code: int)
 
 def test_coverage_json_into_a_closed_pipe_ends_quietly(project: Path) -> None:
     """`cassette-contracts coverage --format json | head -1`, the reader gone: quiet, 141."""
-    from cassette_contracts._coverage import _FILE_FORMAT, _FILE_VERSION, ReadRecorder
+    from cassette_contracts.coverage.reads import _FILE_FORMAT, _FILE_VERSION, ReadRecorder
 
     read = {"contract": "github.user", "path": "$.login", "optional": False, "sites": [["t", 1]]}
     document = {"format": _FILE_FORMAT, "version": _FILE_VERSION, "reads": [read]}

@@ -17,16 +17,29 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from referencing import Registry, Resource
 from referencing.exceptions import Unresolvable
 from referencing.jsonschema import DRAFT202012
 
 from ..errors import SchemaError
+
+if TYPE_CHECKING:
+    from ..settings import Settings
+    from .mapping import ContractMap
+    from .registry import SchemaRegistry
 from ..jsonpath import ROOT, items, member
 
-__all__ = ["JSON_TYPES", "PinnedField", "json_type", "pinned_fields"]
+__all__ = [
+    "JSON_TYPES",
+    "PinnedField",
+    "contract_pins",
+    "json_type",
+    "pinned_by_contract",
+    "pinned_fields",
+    "schema_pins",
+]
 
 #: The JSON Schema type names; "integer" is a subset of "number".
 JSON_TYPES = frozenset({"null", "boolean", "object", "array", "number", "integer", "string"})
@@ -247,3 +260,29 @@ def pinned_fields(
     out: dict[str, PinnedField] = {}
     _flatten(shape, ROOT, out)
     return out
+
+
+def schema_pins(registry: SchemaRegistry, schema: str) -> dict[str, PinnedField]:
+    """The fields the registry's schema ``schema`` pins, by JSON path."""
+    return dict(
+        pinned_fields(registry.schema(schema), registry.referencing, base_uri=registry.uri(schema))
+    )
+
+
+def contract_pins(contract_map: ContractMap, registry: SchemaRegistry) -> dict[str, set[str]]:
+    """The JSON paths each contract's response schema pins (JSON bodies: no other is tracked)."""
+    return {
+        contract.name: set(schema_pins(registry, schema))
+        for contract in contract_map.contracts
+        if (schema := contract.json_body_schema) is not None
+    }
+
+
+def pinned_by_contract(settings: Settings) -> dict[str, set[str]]:
+    """:func:`contract_pins` of the project's contracts.toml and schemas."""
+    from .mapping import ContractMap
+    from .registry import SchemaRegistry
+
+    return contract_pins(
+        ContractMap.load(settings.contracts), SchemaRegistry.load(settings.schemas)
+    )

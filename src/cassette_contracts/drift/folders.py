@@ -63,13 +63,11 @@ def _load_interactions(paths: Iterable[Path]) -> list[Interaction]:
 
 
 def _pins(registry: SchemaRegistry, schema: str | None) -> dict[str, Any]:
-    from ..contracts.pins import pinned_fields
+    from ..contracts.pins import schema_pins
 
     if schema is None or registry.error(schema) is not None:
         return {}
-    return dict(
-        pinned_fields(registry.schema(schema), registry.referencing, base_uri=registry.uri(schema))
-    )
+    return dict(schema_pins(registry, schema))
 
 
 def compare(

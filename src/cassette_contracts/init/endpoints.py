@@ -29,8 +29,8 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from ._cassette import Interaction
-from .contracts.mapping import STREAM_BODIES
+from .._cassette import Interaction
+from ..contracts.mapping import STREAM_BODIES
 
 __all__ = [
     "Body",

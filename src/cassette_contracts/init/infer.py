@@ -33,7 +33,7 @@ from typing import Any
 
 from genson import SchemaBuilder  # type: ignore[import-untyped]
 
-from . import jsonpath
+from .. import jsonpath
 
 __all__ = ["DIALECT", "PROOF", "Inferred", "Samples", "infer_schema", "render_schema"]
 

@@ -33,18 +33,18 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, TextIO
 
-from ._cassette import Interaction, load_cassette
-from ._endpoints import Body, Endpoint, group_endpoints, host_label, is_error, read_body
-from ._infer import PROOF, Inferred, infer_schema, render_schema
-from .cassettes.atomic import atomic_write_bytes
-from .contracts.mapping import JSON_BODIES, STREAM_BODIES, ContractMap, _strip_query
-from .errors import (
+from .._cassette import Interaction, load_cassette
+from ..cassettes.atomic import atomic_write_bytes
+from ..contracts.mapping import JSON_BODIES, STREAM_BODIES, ContractMap, _strip_query
+from ..errors import (
     CassetteContractsError,
     CassetteError,
     NoContractError,
     UsageError,
     display_path,
 )
+from .endpoints import Body, Endpoint, group_endpoints, host_label, is_error, read_body
+from .infer import PROOF, Inferred, infer_schema, render_schema
 
 __all__ = [
     "InitPlan",
@@ -526,18 +526,18 @@ def run_init(
     ``from_coverage``: pin only the paths the last replay run read (UsageError when it
     recorded none).
     """
-    from ._cassette import iter_cassette_paths
-    from ._check import check
-    from .contracts.registry import SchemaRegistry
-    from .rendering.check import render
-    from .settings import load_settings
+    from .._cassette import iter_cassette_paths
+    from .._check import check
+    from ..contracts.registry import SchemaRegistry
+    from ..rendering.check import render
+    from ..settings import load_settings
 
     settings = load_settings(schemas=schemas)
     cassettes = iter_cassette_paths(paths or [settings.cassettes])
     recorded = None
     if from_coverage:
-        from ._coverage import request_reads
-        from .runfiles import REQUESTS_DIR
+        from ..coverage.reads import request_reads
+        from ..runfiles import REQUESTS_DIR
 
         recorded = request_reads(settings.coverage_dir)
         if not recorded:

@@ -19,9 +19,10 @@ from .settings import Settings, load_settings
 if TYPE_CHECKING:
     import pytest
 
-    from ._coverage import CoverageReport, ReadRecorder
     from .contracts.mapping import ContractMap
     from .contracts.registry import SchemaRegistry
+    from .coverage.reads import ReadRecorder
+    from .coverage.report import CoverageReport
     from .lifecycle.plays import PlayRecorder
 
 __all__ = ["PluginState"]
@@ -276,8 +277,9 @@ class PluginState:
         if not self.coverage_on or (self.has_contracts and self.contracts() is None):
             yield  # coverage off, or contracts that cannot be loaded (every test fails)
             return
-        from ._coverage import ReadRecorder, request_key, track
         from .coverage.clients import patched
+        from .coverage.reads import ReadRecorder, request_key
+        from .coverage.tracking import track
 
         # Without contracts (a project starting out) reads are still kept, by request, for
         # `cassette-contracts init --from-coverage`.
@@ -306,21 +308,6 @@ class PluginState:
                 for name in _untracked(cassette, contract_map, handed):
                     recorder.note_untracked(name)
 
-    def _pinned(self, contract_map: ContractMap, registry: SchemaRegistry) -> dict[str, set[str]]:
-        from .contracts.pins import pinned_fields
-
-        return {
-            contract.name: set(
-                pinned_fields(
-                    registry.schema(schema),
-                    registry.referencing,
-                    base_uri=registry.uri(schema),
-                )
-            )
-            for contract in contract_map.contracts
-            if (schema := contract.json_body_schema) is not None  # no other body is tracked
-        }
-
     def finish(self, config: pytest.Config) -> bool:
         """Save this process's reads; in the controller, judge them. True when coverage fails.
 
@@ -337,13 +324,16 @@ class PluginState:
                 return False  # without contracts the reads are kept for `init` only
             if not self._saved_any(folder):
                 return False
-            from ._coverage import ReadRecorder, coverage_report
+            from .coverage.reads import ReadRecorder
+            from .coverage.report import coverage_report
 
             merged = ReadRecorder.load_all(folder)
             if merged.empty:
                 return False
             loaded = self._contracts
-            pinned = self._pinned(*loaded) if loaded else pinned_by_contract(self.settings)
+            from .contracts.pins import contract_pins, pinned_by_contract
+
+            pinned = contract_pins(*loaded) if loaded else pinned_by_contract(self.settings)
             self.coverage = coverage_report(merged, pinned, root=self.rootdir)
         except CassetteContractsError as exc:
             self._finish_error = f"cassette-contracts: error: contract coverage: {exc}"
@@ -353,7 +343,7 @@ class PluginState:
     def _save_reads(self, folder: Path, recorder: ReadRecorder) -> None:
         """Save this process's reads twice: by request (for ``init --from-coverage``) and by
         the contract each request matched (for the coverage report)."""
-        from ._coverage import by_contract
+        from .coverage.reads import by_contract
         from .runfiles import REQUESTS_DIR
 
         worker = self.worker_id or "main"
@@ -479,24 +469,3 @@ def _play_recorder(
     if worker_id is None:  # the controller clears before any worker starts
         PlayRecorder.clear(plays_dir(settings))
     return PlayRecorder([str(settings.cassettes.resolve())])
-
-
-def pinned_by_contract(settings: Settings) -> dict[str, set[str]]:
-    """The JSON paths each contract's response schema pins."""
-    from .contracts.mapping import ContractMap
-    from .contracts.pins import pinned_fields
-    from .contracts.registry import SchemaRegistry
-
-    contract_map = ContractMap.load(settings.contracts)
-    registry = SchemaRegistry.load(settings.schemas)
-    return {
-        contract.name: set(
-            pinned_fields(
-                registry.schema(schema),
-                registry.referencing,
-                base_uri=registry.uri(schema),
-            )
-        )
-        for contract in contract_map.contracts
-        if (schema := contract.json_body_schema) is not None  # no other body is tracked
-    }
