@@ -236,9 +236,10 @@ def refuse_links_out(root: Path, targets: Iterable[Path] = ()) -> None:
     for path in suspects:
         real = path.resolve()
         if not real.is_relative_to(base):
+            kind = "folder" if real.is_dir() else "file"
             raise InputError(
                 f"a symlink leads outside the cassettes folder {root} (to {real}); "
-                "cassette-contracts never writes through one: replace it with a real folder",
+                f"cassette-contracts never writes through one: replace it with a real {kind}",
                 file=path,
             )
 
