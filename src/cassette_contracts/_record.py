@@ -164,7 +164,10 @@ def cassettes_lock(lock_file: Path, what: str) -> Iterator[None]:
             ) from None
         os.ftruncate(fd, 0)
         os.pwrite(fd, f"{what} (pid {os.getpid()})".encode(), 0)
-        yield
+        try:
+            yield
+        finally:
+            os.ftruncate(fd, 0)  # a later holder is never named by this one's pid
     finally:
         os.close(fd)  # releases the lock
 
@@ -184,6 +187,7 @@ def _try_lock(lock_file: Path) -> Iterator[bool]:
         except OSError:
             yield False
             return
+        os.ftruncate(fd, 0)  # a killed holder's pid: while this one holds it, name no one
         yield True
     finally:
         os.close(fd)
