@@ -49,7 +49,7 @@ from urllib.parse import quote
 import yaml
 
 from . import _jsonpath
-from ._cassette import iter_cassette_paths
+from ._cassette import iter_cassette_paths, loads_json
 from ._secrets import (
     MIN_RANDOM_LENGTH,
     MIN_SECRET_LENGTH,
@@ -274,7 +274,7 @@ class Scrubber:
         stripped = text.lstrip()
         if _MediaJSON.search(content_type) or stripped[:1] in ("{", "["):
             try:
-                data = json.loads(text)
+                data = loads_json(text)
             except ValueError:
                 pass
             else:
@@ -562,9 +562,16 @@ class _Scanner:
         stripped = text.lstrip()
         if stripped[:1] in ("{", "[") or _MediaJSON.search(content_type):
             try:
-                data = json.loads(text)
-            except ValueError:
+                data = loads_json(text)
+            except json.JSONDecodeError:
                 pass
+            except ValueError as exc:  # nested deeper than the loader reads, a huge number
+                raise CassetteError(
+                    f"{where.removeprefix(f'interaction {ix} ')} is not JSON ({exc})",
+                    file=self.path,
+                    line=node.start_mark.line + 1,
+                    interaction=ix,
+                ) from None
             else:
                 for path, name, value in iter_json_strings(data):
                     hits = json_string_hits(value, path, name, known=self.secrets, allow=self.allow)

@@ -242,11 +242,15 @@ class PluginState:
     # -- recording ---------------------------------------------------------------------------
 
     def configure_recording(self, vcr: Any) -> None:
-        """While recording: rehost overridden upstreams, then scrub secrets, before any write."""
+        """While recording: refuse symlinks out of the cassettes folder; rehost overridden
+        upstreams, then scrub secrets, before any write."""
         if self.record_mode == "none":
             return
+        from ._record import refuse_links_out
         from ._rehost import Rehost
         from ._scrub import Scrubber
+
+        refuse_links_out(self.settings.cassettes)  # never write through a link leading out
 
         scrubber = Scrubber.from_environ(os.environ, allow=self.settings.secrets_allow)
         rehosts = [
