@@ -450,6 +450,25 @@ def _refuse_anchors(data: bytes, path: Path) -> None:
         loader.dispose()
 
 
+def refuse_unsafe_yaml(data: bytes, path: Path) -> None:
+    """CassetteError for what ``_parse_yaml`` refuses (anchors, aliases, repeated keys, deep
+    nesting), checked on the composed nodes without building a value: for loaders that build
+    the cassette themselves (vcrpy's, in the plugin). Malformed YAML is left to them."""
+    if _may_hold_anchors(data):
+        _refuse_anchors(data, path)
+    loader = _Loader(data)
+    try:
+        node = loader.get_single_node()
+        if node is not None:
+            _inspect(node, 1, set())
+    except _Refused as exc:
+        raise CassetteError(exc.message, file=path, line=exc.line) from None
+    except (yaml.YAMLError, RecursionError):
+        return
+    finally:
+        loader.dispose()
+
+
 class _Refused(Exception):
     """A YAML shape a cassette may not have, at a 1-based line."""
 

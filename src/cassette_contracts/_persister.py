@@ -12,6 +12,9 @@ from pytest_recording._vcr import CombinedPersister
 from vcr.persisters.filesystem import CassetteNotFoundError
 from vcr.serialize import deserialize
 
+from ._cassette import refuse_unsafe_yaml
+from ._formats import JSON_SUFFIXES
+
 __all__ = ["MetadataAwarePersister", "Origin"]
 
 Origin = tuple[str, int]
@@ -20,9 +23,12 @@ Origin = tuple[str, int]
 
 def _load(path: str, serializer: ModuleType) -> tuple[list[Any], list[Any], dict[str, Any]]:
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        data = Path(path).read_bytes()
     except OSError:
         return [], [], {}
+    if Path(path).suffix.lower() not in JSON_SUFFIXES:  # refused as `check` refuses them
+        refuse_unsafe_yaml(data, Path(path))
+    text = data.decode("utf-8")
     requests, responses, *metadata = deserialize(text, serializer)
     return requests, responses, (metadata[0] if metadata else {})
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import dataclasses
+import io
 import os
 import signal
 import sys
@@ -126,10 +127,26 @@ def main(
     return code
 
 
+class _Pieces(io.TextIOBase):
+    """``stream`` written in pieces smaller than its buffer, so that a closed pipe raises
+    BrokenPipeError: ``io.BufferedWriter`` cuts a larger write short without a word."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        for start in range(0, len(text), 4096):
+            self._stream.write(text[start : start + 4096])
+        return len(text)
+
+    def flush(self) -> None:
+        self._stream.flush()
+
+
 def run() -> None:
     """Console script entry point. Output into a closed pipe (``... | head -1``) ends quietly."""
     try:
-        code = main()
+        code = main(stdout=_Pieces(sys.stdout))  # type: ignore[arg-type]  # write and flush
         sys.stdout.flush()
     except BrokenPipeError:
         # Python flushes stdout again at exit; point it at /dev/null so that flush is silent.

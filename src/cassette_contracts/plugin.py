@@ -175,6 +175,10 @@ def pytest_runtest_teardown(item: pytest.Item) -> None:
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
     """Show the contract problems of a test that failed by itself below its own failure."""
     report = yield
+    from .errors import InputError
+
+    if call.when == "setup" and call.excinfo and isinstance(call.excinfo.value, InputError):
+        report.longrepr = str(call.excinfo.value)  # a refused cassette: the line `check` prints
     problems = item.stash.get(_PROBLEMS, None)
     if problems and call.when == "call" and report.failed:
         title = "cassette-contracts: contract problems of the replayed responses"

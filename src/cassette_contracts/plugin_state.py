@@ -243,11 +243,15 @@ class PluginState:
     # -- recording ---------------------------------------------------------------------------
 
     def configure_recording(self, vcr: Any) -> None:
-        """While recording: rehost overridden upstreams, then scrub secrets, before any write."""
+        """While recording: refuse symlinks out of the cassettes folder; rehost overridden
+        upstreams, then scrub secrets, before any write."""
         if self.record_mode == "none":
             return
+        from .recording.promote import refuse_links_out
         from .recording.rehost import Rehost
         from .recording.scrub import Scrubber
+
+        refuse_links_out(self.settings.cassettes)  # never write through a link leading out
 
         scrubber = Scrubber.from_environ(os.environ, allow=self.settings.secrets_allow)
         rehosts = [

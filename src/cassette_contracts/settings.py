@@ -157,6 +157,13 @@ def _checked(key: str, value: Any, origin: str) -> Any:
             isinstance(k, str) and isinstance(v, str) for k, v in value.items()
         ):
             raise UsageError(f"{origin}: {key} must be a table of strings, got {value!r}")
+        if key == "secrets_allow":  # each entry a JSON path or a regex: say where it is
+            from .recording.secrets import Allowlist
+
+            try:
+                Allowlist(value)
+            except UsageError as exc:
+                raise UsageError(f"{origin}: {exc}") from None
     elif not isinstance(value, (str, PathLike)) or not str(value) or "\0" in str(value):
         raise UsageError(f"{origin}: {key} must be a path (a non-empty string), got {value!r}")
     return value

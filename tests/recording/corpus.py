@@ -164,6 +164,38 @@ CORPUS: list[Planted] = [
         "{v}",
         header="PRIVATE-TOKEN",
     ),
+    Planted(
+        "gitlab-pat-neutral-json",
+        "glpat-" + "Qa3Ws5Ed7Rf9Tg1Yh2Uj",
+        "resp_json",
+        {"result": {"ref": "{v}"}},
+    ),
+    Planted(
+        "gitlab-pat-deploy-header",
+        "glpat-" + "Zm8Xn2Cb4Vl6Kq0Pw3Ei",
+        "req_header",
+        "{v}",
+        header="X-Deploy",
+    ),
+    Planted(
+        "gitlab-pat-text",
+        "glpat-" + "Ty7Ui1Op5As9Df3Gh6Jk",
+        "resp_text",
+        "created {v} for the deploy\n",
+    ),
+    # --- Google
+    Planted(
+        "google-api-key-json",
+        "AIza" + "SyB3kLm9Np2Qr5St8Uv1Wx4Yz7Ab0Cd3Ef6",
+        "resp_json",
+        {"config": {"ref": "{v}"}},
+    ),
+    Planted(
+        "google-api-key-query",
+        "AIza" + "Qw2Er4Ty6Ui8Op0As2Df4Gh6Jk8Lz0Xc2Vb",
+        "uri",
+        "/maps?ref={v}",
+    ),
     # --- payment / AI / package registries
     Planted(
         "stripe-secret-form",

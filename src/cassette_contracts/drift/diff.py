@@ -37,6 +37,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Protocol
 
+from .._cassette import loads_json
 from ..contracts.pins import PinnedField, json_type
 from ..errors import InputError
 from ..jsonpath import ROOT, items, member
@@ -183,18 +184,18 @@ class _Shape:
 
 
 def _decode(body: object) -> tuple[bool, Any]:
-    """(is JSON, value) of a response body."""
+    """(is JSON, value) of a response body; ValueError for JSON nested too deep to read."""
     if isinstance(body, (bytes, bytearray)):
         if not body.strip():
             return False, None
         try:
-            return True, json.loads(bytes(body).decode("utf-8"))
-        except (UnicodeDecodeError, ValueError):
+            return True, loads_json(bytes(body).decode("utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError):
             return False, None
     if isinstance(body, str):
         try:
-            return True, json.loads(body)
-        except ValueError:
+            return True, loads_json(body)
+        except json.JSONDecodeError:
             return False, None
     if body is None:
         return False, None
@@ -205,7 +206,11 @@ def _observe(interactions: Iterable[Interaction]) -> _Shape:
     shape = _Shape()
     for interaction in interactions:
         body = getattr(interaction, "decoded_body", None)
-        is_json, value = _decode(interaction.response_body if body is None else body)
+        try:
+            is_json, value = _decode(interaction.response_body if body is None else body)
+        except ValueError as exc:  # nested deeper than the loader reads, a huge number
+            error = getattr(interaction, "error", InputError)  # names file and interaction
+            raise error(f"response body is not JSON ({exc})") from None
         if is_json:
             shape.add(value)
     return shape

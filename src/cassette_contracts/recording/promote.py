@@ -110,7 +110,10 @@ def cassettes_lock(lock_file: Path, what: str) -> Iterator[None]:
             ) from None
         os.ftruncate(fd, 0)
         os.pwrite(fd, f"{what} (pid {os.getpid()})".encode(), 0)
-        yield
+        try:
+            yield
+        finally:
+            os.ftruncate(fd, 0)  # a later holder is never named by this one's pid
     finally:
         os.close(fd)  # releases the lock
 
@@ -130,6 +133,7 @@ def _try_lock(lock_file: Path) -> Iterator[bool]:
         except OSError:
             yield False
             return
+        os.ftruncate(fd, 0)  # a killed holder's pid: while this one holds it, name no one
         yield True
     finally:
         os.close(fd)
@@ -182,9 +186,10 @@ def refuse_links_out(root: Path, targets: Iterable[Path] = ()) -> None:
     for path in suspects:
         real = path.resolve()
         if not real.is_relative_to(base):
+            kind = "folder" if real.is_dir() else "file"
             raise InputError(
                 f"a symlink leads outside the cassettes folder {root} (to {real}); "
-                "cassette-contracts never writes through one: replace it with a real folder",
+                f"cassette-contracts never writes through one: replace it with a real {kind}",
                 file=path,
             )
 

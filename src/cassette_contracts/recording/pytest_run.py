@@ -89,7 +89,23 @@ def run_pytest(
             stderr=subprocess.STDOUT,
             check=False,
         )
+    _scrub_kept(log, env)
     return _Run(proc.returncode, log)
+
+
+def _scrub_kept(path: Path, env: Mapping[str, str]) -> None:
+    """Redact secrets in a log kept in staging, as the recording scrubs cassettes: by value,
+    and the literal values of the secret variables (a failing test prints what it compared)."""
+    from ..cassettes.atomic import atomic_write_bytes
+    from .scrub import Scrubber
+
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return
+    scrubbed = Scrubber.from_environ(env).scrub_body(data, "text/plain")
+    if scrubbed is not data:
+        atomic_write_bytes(path, scrubbed)
 
 
 def signal_name(returncode: int) -> str:

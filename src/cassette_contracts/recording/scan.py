@@ -19,7 +19,7 @@ from typing import Any
 
 import yaml
 
-from .._cassette import iter_cassette_paths
+from .._cassette import iter_cassette_paths, loads_json
 from ..errors import CassetteError
 from .scrub import (
     Scrubber,
@@ -216,9 +216,16 @@ class _Scanner:
         stripped = text.lstrip()
         if stripped[:1] in ("{", "[") or _MediaJSON.search(content_type):
             try:
-                data = json.loads(text)
-            except ValueError:
+                data = loads_json(text)
+            except json.JSONDecodeError:
                 pass
+            except ValueError as exc:  # nested deeper than the loader reads, a huge number
+                raise CassetteError(
+                    f"{where.removeprefix(f'interaction {ix} ')} is not JSON ({exc})",
+                    file=self.path,
+                    line=node.start_mark.line + 1,
+                    interaction=ix,
+                ) from None
             else:
                 for path, name, value in iter_json_strings(data):
                     hits = json_string_hits(value, path, name, known=self.secrets, allow=self.allow)

@@ -41,6 +41,7 @@ from typing import Any
 from urllib.parse import quote
 
 from .. import jsonpath
+from .._cassette import loads_json
 from .secrets import (
     MIN_SECRET_LENGTH,
     PLACEHOLDER,
@@ -245,7 +246,7 @@ class Scrubber:
         stripped = text.lstrip()
         if _MediaJSON.search(content_type) or stripped[:1] in ("{", "["):
             try:
-                data = json.loads(text)
+                data = loads_json(text)
             except ValueError:
                 pass
             else:

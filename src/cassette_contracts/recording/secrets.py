@@ -32,6 +32,7 @@ import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import unquote_plus, urlsplit
 
 from .. import jsonpath
@@ -438,12 +439,14 @@ def _kind(secret_type: str) -> str:
 
 # A token continues over these characters (a JWT's signature after the part a plugin matched).
 _TOKEN_CHARS = re.compile(r"[A-Za-z0-9_\-.]")
+_TOKEN = re.compile(r"[A-Za-z0-9_\-.]+")
 _PEM_BLOCK = re.compile(
     r"-----BEGIN[A-Z0-9 ]*PRIVATE KEY( BLOCK)?-----.*?(?:-----END[A-Z0-9 ]*-----|\Z)", re.S
 )
 # Shapes detect-secrets 1.5 has no plugin for (it knows only classic 36-character GitHub
 # tokens and legacy OpenAI keys): fine-grained GitHub PATs, any-length GitHub tokens, the
-# project / service-account OpenAI keys, Anthropic keys, and npm tokens outside an .npmrc.
+# project / service-account OpenAI keys, Anthropic keys, npm tokens outside an .npmrc, and
+# Google API keys.
 _EXTRA_PATTERNS = (
     (
         "github-token",
@@ -451,6 +454,7 @@ _EXTRA_PATTERNS = (
     ),
     ("api-key", re.compile(r"(?<![A-Za-z0-9_])sk-(?:proj|ant|svcacct|admin)-[A-Za-z0-9_-]{20,}")),
     ("npm-token", re.compile(r"(?<![A-Za-z0-9_])npm_[A-Za-z0-9]{36}(?![A-Za-z0-9])")),
+    ("google-api-key", re.compile(r"(?<![A-Za-z0-9_-])AIza[0-9A-Za-z_-]{35}(?![A-Za-z0-9_-])")),
 )
 _BEARER_RE = re.compile(r"\bBearer\s+([A-Za-z0-9._~+/=-]{16,})")
 _URL_RE = re.compile(r"[a-zA-Z][a-zA-Z0-9+.-]*://[^\s<>\"'`]+")
@@ -498,13 +502,36 @@ def _expand(text: str, start: int, end: int) -> tuple[int, int]:
 _WORTH_A_LOOK = re.compile(r"[A-Za-z0-9_\-/+=.:]{16,}|PRIVATE KEY|://")
 
 
+def _analyzer(plugin: Any) -> Callable[[str], Iterable[str]]:
+    """The plugin's ``analyze_string``, except that a regex whose groups caught only part of
+    a token (GitLab's ``(glpat|gldt|...)-...`` yields "glpat") gives the whole token instead."""
+    from detect_secrets.plugins.base import RegexBasedDetector
+
+    if type(plugin).analyze_string is not RegexBasedDetector.analyze_string:
+        return plugin.analyze_string  # type: ignore[no-any-return]  # its own checks (JWT)
+
+    def analyze(text: str) -> Iterator[str]:
+        for regex in plugin.denylist:
+            for found in regex.finditer(text):
+                if not regex.groups:
+                    yield found.group(0)
+                    continue
+                groups = [g for g in found.groups() if g]
+                if any(len(g) >= MIN_SECRET_LENGTH for g in groups):
+                    yield from groups
+                elif _TOKEN.fullmatch(found.group(0)):
+                    yield found.group(0)
+
+    return analyze
+
+
 def _plugin_hits(text: str) -> Iterator[Hit]:
     if not _WORTH_A_LOOK.search(text):
         return
     global _DETECTORS
     if _DETECTORS is None:
         _DETECTORS = [
-            (_kind(str(getattr(plugin, "secret_type", "secret"))), plugin.analyze_string)  # type: ignore[attr-defined]
+            (_kind(str(getattr(plugin, "secret_type", "secret"))), _analyzer(plugin))
             for plugin in _detectors()
         ]
     for kind, analyze in _DETECTORS:
