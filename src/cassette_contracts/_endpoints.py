@@ -7,7 +7,9 @@ path length, segment by segment from the left:
 - a segment that looks like an identifier (a number, a UUID, a hex digest, a date) is a
   parameter wherever it stands;
 - the first segment is otherwise a literal (it names the top-level resource: ``/users``,
-  ``/repos``), and the recordings are split by it;
+  ``/repos``), and the recordings are split by it; after a prefix of ``api`` / version
+  segments (``/v1``, ``/api/v2``, ``/v1beta``) the next segment names the resource, as the
+  first does (``/v1/current`` and ``/v1/forecast`` are two resources, not ``/v1/{v1}``);
 - a later segment whose value varies among recordings that agree on everything before it is a
   parameter; one that never varies stays a literal.
 
@@ -55,6 +57,8 @@ _IDENTIFIER = re.compile(
     """,
     re.VERBOSE,
 )
+#: A path segment that only says which API or version (``api``, ``v1``, ``v2beta1``).
+_PREFIX = re.compile(r"api|v\d+(?:\.\d+)?(?:(?:alpha|beta|rc|preview)\d*)?", re.IGNORECASE)
 _GZIP_MAGIC = b"\x1f\x8b"
 _NAME_CHARS = re.compile(r"[^A-Za-z0-9_]+")
 
@@ -161,10 +165,11 @@ def _split(
         return
     values = {path[position] for path in paths}
     slot = (base, tuple(shape))
+    names_resource = all(s is not None and _PREFIX.fullmatch(s) for s in shape)
     if (
         slot in forced
         or all(is_identifier(v) for v in values)
-        or (position > 0 and len(values) > 1)
+        or (not names_resource and len(values) > 1)
     ):
         params.add(slot)
         _split(base, paths, position + 1, [*shape, None], found, forced, params)
