@@ -110,7 +110,7 @@ def test_templates(uris: list[str], expected: list[str]) -> None:
     ],
 )
 def test_version_prefix_does_not_name_the_resource(uris: list[str], expected: list[str]) -> None:
-    """After an `api` / `v1` prefix, the next segment names the resource: a literal, not a parameter."""
+    """After an `api` / `v1` prefix the next segment names the resource: a literal."""
     found = templates([API + u for u in uris])
     assert [found[API + u] for u in uris] == [API + e for e in expected]
 
