@@ -33,11 +33,12 @@ contracts: $(STAMP)
 scan: $(STAMP)
 	$(BIN)/cassette-contracts scan $(ARGS)
 
-# Throughput of the check (cold and warm cache), the cost of contract coverage tracking, and
-# init over 2,000 cassettes (seconds, peak memory); the seconds and peak memory of `check` on
-# each malformed input (targets: 5 s, 200 MB).
+# Issue 13's figures in one run (replay-suite ratios, first test, CLI start, check throughput
+# and peak memory; ARGS=--quick for fewer rounds, ARGS='--against REV' for a before/after),
+# then the cost of contract-coverage tracking, init over 2,000 cassettes, and check on each
+# malformed input (targets: 5 s, 200 MB). tools/bench.py: in-process check throughput.
 bench: $(STAMP)
-	-$(BIN)/python tools/bench.py
+	$(BIN)/python tools/bench_suite.py $(ARGS)
 	$(BIN)/python tools/bench_coverage.py
 	$(BIN)/python tools/bench_init.py
 	$(BIN)/python tools/bench_hostile.py

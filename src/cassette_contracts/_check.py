@@ -24,11 +24,11 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from jsonschema.exceptions import ValidationError, best_match  # type: ignore[import-untyped]
-
 from ._cassette import Interaction, header, parse_cassette
 from ._contracts import Contract, ContractMap
-from ._schemas import SchemaRegistry, json_pointer
+
+# jsonschema only through _schemas, which imports it without the slow iri checker package.
+from ._schemas import SchemaRegistry, ValidationError, best_match, json_pointer
 from .errors import (
     CassetteError,
     ContractMapError,

@@ -8,16 +8,16 @@ resolves across files by relative URI; nothing is ever fetched from the network.
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import json
 import re
+import sys
 from collections.abc import Callable, Iterable, Iterator
 from os import PathLike
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin
 
-from jsonschema import Draft202012Validator, FormatChecker  # type: ignore[import-untyped]
-from jsonschema.exceptions import best_match  # type: ignore[import-untyped]
 from referencing import Registry, Resource
 from referencing.exceptions import Unresolvable
 from referencing.jsonschema import DRAFT202012
@@ -25,10 +25,72 @@ from referencing.jsonschema import DRAFT202012
 from ._cassette import loads_json
 from .errors import SchemaError
 
+# -- format checkers ---------------------------------------------------------------------------
+# jsonschema's `_format` module, run by `import jsonschema`, imports every format-checker
+# package it can find. One of them, rfc3987-syntax (the `iri` and `iri-reference` formats of
+# the format-nongpl extra), compiles its Lark grammars on import: about a second in every
+# process that validates, for formats few schemas use. So jsonschema is imported here without
+# it, and those two checkers are put back where jsonschema keeps them (the draft 7, 2019-09 and
+# 2020-12 checkers and FormatChecker's defaults) as jsonschema registers them, importing
+# rfc3987-syntax on their first call. Every format stays checked, for this package and for
+# any other code in the process; only the price moves to the first `iri` value checked.
+_LAZY_IRI_PACKAGE = "rfc3987_syntax"
+_LAZY_IRI_RULES = {"iri": "iri", "iri-reference": "iri_reference"}
+
+
+def _lazy_iri_check(rule: str) -> Callable[[object], bool]:
+    """jsonschema's check for an ``iri`` format, importing rfc3987-syntax on first use."""
+
+    def check(instance: object) -> bool:
+        if not isinstance(instance, str):
+            return True
+        from rfc3987_syntax import is_valid_syntax  # type: ignore[import-untyped]
+
+        return bool(is_valid_syntax(rule, instance))
+
+    return check
+
+
+def _import_jsonschema_with_lazy_iri() -> None:
+    """``import jsonschema`` without importing rfc3987-syntax; its checkers made lazy."""
+    if "jsonschema" in sys.modules or _LAZY_IRI_PACKAGE in sys.modules:
+        return  # imported already: the price is paid, jsonschema is left as it is
+    if importlib.util.find_spec(_LAZY_IRI_PACKAGE) is None:
+        return
+    sys.modules[_LAZY_IRI_PACKAGE] = None  # type: ignore[assignment]  # import -> ImportError
+    try:
+        import jsonschema  # type: ignore[import-untyped]
+    finally:
+        del sys.modules[_LAZY_IRI_PACKAGE]
+    drafts = (
+        jsonschema.Draft7Validator,
+        jsonschema.Draft201909Validator,
+        jsonschema.Draft202012Validator,
+    )
+    if "iri" in jsonschema.Draft202012Validator.FORMAT_CHECKER.checkers:
+        return  # provided by another package (rfc3987): nothing was skipped
+    for name, rule in _LAZY_IRI_RULES.items():
+        check = _lazy_iri_check(rule)
+        for validator in drafts:
+            validator.FORMAT_CHECKER.checks(name, raises=ValueError)(check)
+        jsonschema.FormatChecker.checkers[name] = (check, ValueError)
+
+
+_import_jsonschema_with_lazy_iri()
+
+from jsonschema import Draft202012Validator, FormatChecker  # noqa: E402
+from jsonschema.exceptions import ValidationError, best_match  # type: ignore[import-untyped]  # noqa: E402
+
 if TYPE_CHECKING:
     from referencing._core import Resolver
 
-__all__ = ["BASE_URI", "SchemaRegistry", "json_pointer"]
+__all__ = [
+    "BASE_URI",
+    "SchemaRegistry",
+    "ValidationError",
+    "best_match",
+    "json_pointer",
+]
 
 Check = Callable[[Any], bool]
 
@@ -71,6 +133,7 @@ class SchemaRegistry:
         self._validators: dict[str, Draft202012Validator] = {}
         self._quick: dict[str, Check | None] = {}
         self._places: dict[int, tuple[str, str]] | None = None
+        self._format_checker: FormatChecker | None = None
 
     @property
     def names(self) -> list[str]:
@@ -163,10 +226,10 @@ class SchemaRegistry:
             problem = self.error(name)
             if problem is not None:
                 raise problem
+            if self._format_checker is None:
+                self._format_checker = _format_checker(self._contents.values())
             found = Draft202012Validator(
-                self._contents[name],
-                registry=self._registry,
-                format_checker=Draft202012Validator.FORMAT_CHECKER,
+                self._contents[name], registry=self._registry, format_checker=self._format_checker
             )
             self._validators[name] = found
         return found
@@ -198,6 +261,22 @@ class SchemaRegistry:
             except _Unsupported:
                 self._quick[name] = None
         return self._quick[name]
+
+
+def _format_checker(schemas: Iterable[Any]) -> FormatChecker:
+    """Draft 2020-12's format checker, holding only the formats ``schemas`` use."""
+    used = {
+        node["format"]
+        for schema in schemas
+        for node, _ in _walk(schema, [])
+        if isinstance(node.get("format"), str)
+    }
+    known = Draft202012Validator.FORMAT_CHECKER.checkers
+    checker = FormatChecker(formats=())
+    for name in sorted(used & set(known)):
+        check, raises = known[name]
+        checker.checks(name, raises)(check)
+    return checker
 
 
 def _parse(data: bytes, path: Path) -> Any:
