@@ -12,20 +12,23 @@ import hashlib
 import json
 import multiprocessing as mp
 import os
+import re
 import tempfile
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from email.utils import parsedate_to_datetime
 from functools import cache
 from os import PathLike
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
+from ._bodies import BodyKind
 from ._cassette import Interaction, header, parse_cassette
-from ._contracts import Contract, ContractMap
+from ._contracts import HEADER_TYPES, STREAM_BODIES, Contract, ContractMap
 
 # jsonschema only through _schemas, which imports it without the slow iri checker package.
 from ._schemas import SchemaRegistry, ValidationError, best_match, json_pointer
@@ -42,7 +45,7 @@ from .errors import (
 __all__ = ["CheckResult", "EndpointRow", "check", "contract_errors", "validate_interaction"]
 
 CACHE_FILE = "check-results.json"
-_CACHE_FORMAT = 1
+_CACHE_FORMAT = 2
 _MESSAGE_LIMIT = 200
 
 
@@ -95,27 +98,26 @@ def validate_interaction(
 ) -> list[Violation]:
     """The violations of one interaction (an empty list when its contract holds).
 
-    Raises InputError (a subclass) when no single contract matches, a schema is unusable
-    or a body is not JSON. Works as well on an ``Interaction.from_vcr(...)`` built in memory.
+    The response: its body of the contract's kind (JSON, empty, text, binary, or an event
+    stream whose every event's JSON is validated), its media type, its pinned headers; the
+    request: its JSON body, query and Authorization header. Raises InputError (a subclass)
+    when no single contract matches, a schema is unusable or a body that claims to be JSON
+    (or an event of a stream) is not. Works as well on an ``Interaction.from_vcr(...)`` built
+    in memory.
     """
     if contract is None:
         contract = contract_map.match(interaction)
-    found = _body_violations(
-        interaction,
-        contract,
-        "response body",
-        contract.schema,
-        registry,
-        interaction.json,
-    )
+    found = _response_body_violations(interaction, contract, registry)
+    found += _header_violations(interaction, contract)
     if contract.request_schema is not None:
-        found += _body_violations(
+        request_json = interaction.request_json
+        found += _schema_violations(
             interaction,
             contract,
             "request body",
             contract.request_schema,
             registry,
-            interaction.request_json,
+            lambda: [(None, request_json())],
         )
     found += _query_violations(interaction, contract)
     found += _auth_violations(interaction, contract)
@@ -134,32 +136,170 @@ def _violation(interaction: Interaction, contract: Contract, **fields: Any) -> V
     )
 
 
-def _body_violations(
+def _response_body_violations(
+    interaction: Interaction, contract: Contract, registry: SchemaRegistry
+) -> list[Violation]:
+    """The body's kind, then its media type, then its JSON (or each event's) against the
+    schema. A body of the wrong kind is one violation; nothing more is checked in it."""
+    kind = interaction.body_kind
+    payloads: Callable[[], Iterable[tuple[int | None, Any]]] | None = None
+    if contract.body == "json":
+        # Declared JSON that does not parse is a broken recording (an input error); any other
+        # kind is read as a client reads it, which parses JSON whatever Content-Type says.
+        if kind.kind == "empty" or (kind.kind != "json" and not _parses(interaction)):
+            return [_kind_violation(interaction, contract, kind)]
+        payloads = _whole_body(interaction)
+    elif contract.body == "binary":  # any bytes will do for a client that reads bytes
+        if kind.kind == "empty":
+            return [_kind_violation(interaction, contract, kind)]
+    elif kind.kind != contract.body:
+        return [_kind_violation(interaction, contract, kind)]
+    elif contract.body == "text":
+        interaction.text()  # CassetteError when it is not text in its declared charset
+    elif contract.body in STREAM_BODIES:
+        payloads = interaction.event_json
+    found: list[Violation] = []
+    if not contract.accepts_media_type(kind.media_type):
+        found.append(_media_type_violation(interaction, contract, kind))
+    if payloads is not None and contract.schema is not None:
+        found += _schema_violations(
+            interaction, contract, "response body", contract.schema, registry, payloads
+        )
+    return found
+
+
+def _parses(interaction: Interaction) -> bool:
+    try:
+        interaction.json()
+    except CassetteError:
+        return False
+    return True
+
+
+def _whole_body(interaction: Interaction) -> Callable[[], list[tuple[int | None, Any]]]:
+    return lambda: [(None, interaction.json())]
+
+
+def _described(kind: BodyKind, status: int) -> str:
+    if kind.kind == "empty":
+        return f"an empty body (status {status})"
+    article = "an" if kind.kind[0] in "aeiou" else "a"
+    return f"{article} {kind.kind} body ({kind.media_type or 'no Content-Type'})"
+
+
+def _kind_violation(interaction: Interaction, contract: Contract, kind: BodyKind) -> Violation:
+    article = "an" if contract.body[0] in "aeiou" else "a"
+    found = _described(kind, interaction.status)
+    return _violation(
+        interaction,
+        contract,
+        part="response body",
+        json_path="$",
+        validator="body",
+        expected=short_json(contract.body),
+        found=short_json(found),
+        message=f"the contract expects {article} {contract.body} body, the response has {found}",
+        schema_file=None,
+        schema_path=None,
+    )
+
+
+def _media_type_violation(
+    interaction: Interaction, contract: Contract, kind: BodyKind
+) -> Violation:
+    wanted = " or ".join(contract.media_types)
+    sent = kind.media_type or "no Content-Type"
+    return _violation(
+        interaction,
+        contract,
+        part="response headers",
+        json_path="Content-Type",
+        validator="media_type",
+        expected=short_json(list(contract.media_types)),
+        found=short_json(sent),
+        message=f"the response is {sent}, the contract expects {wanted}",
+        schema_file=None,
+        schema_path=None,
+    )
+
+
+_INTEGER = re.compile(r"[+-]?[0-9]+")
+_NUMBER = re.compile(r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?")
+
+
+def _is_http_date(value: str) -> bool:
+    try:
+        parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return False
+    return True
+
+
+_HEADER_CHECKS: dict[str, Callable[[str], bool]] = {
+    "string": lambda value: True,
+    "integer": lambda value: _INTEGER.fullmatch(value.strip()) is not None,
+    "number": lambda value: _NUMBER.fullmatch(value.strip()) is not None,
+    "boolean": lambda value: value.strip().lower() in ("true", "false"),
+    "http-date": _is_http_date,
+}
+assert set(_HEADER_CHECKS) == set(HEADER_TYPES)
+
+
+def _header_violations(interaction: Interaction, contract: Contract) -> list[Violation]:
+    found = []
+    for pin in contract.headers:
+        values = header(interaction.response_headers, pin.name)
+        wanted = " or ".join(pin.types)
+        if not values:
+            value, message = "absent", f"the response has no {pin.name} header (pinned: {wanted})"
+        else:
+            bad = [v for v in values if not any(_HEADER_CHECKS[t](v) for t in pin.types)]
+            if not bad:
+                continue
+            value = short_json(bad[0])
+            message = f"response header {pin.name} is {short_json(bad[0])}, not {wanted}"
+        found.append(
+            _violation(
+                interaction,
+                contract,
+                part="response headers",
+                json_path=pin.name,
+                validator="header",
+                expected=short_json(pin.types[0] if len(pin.types) == 1 else list(pin.types)),
+                found=value,
+                message=message,
+                schema_file=None,
+                schema_path=None,
+            )
+        )
+    return found
+
+
+def _schema_violations(
     interaction: Interaction,
     contract: Contract,
     part: str,
     schema: str,
     registry: SchemaRegistry,
-    decode: Any,
+    decode: Callable[[], Iterable[tuple[int | None, Any]]],
 ) -> list[Violation]:
+    """Violations of ``schema`` by each ``(event index or None, payload)`` ``decode`` gives."""
     validator = registry.validator(schema)
-    payload = decode()
+    payloads = decode()
     quick = registry.quick_check(schema)
-    if quick is not None and quick(payload):
-        return []
-    errors = list(validator.iter_errors(payload))
-    if not errors:
-        return []
-    # One violation per schema location: the other items of a list broken the same way are
-    # counted in `similar` instead of repeated.
-    groups: dict[tuple[str, tuple[Any, ...]], list[ValidationError]] = {}
-    for error in errors:
-        worst = best_match([error]) or error
-        key = (str(worst.validator), tuple(worst.absolute_schema_path))
-        groups.setdefault(key, []).append(worst)
+    # One violation per schema location: the other items of a list (or the other events of a
+    # stream) broken the same way are counted in `similar` instead of repeated.
+    groups: dict[tuple[str, tuple[Any, ...]], list[tuple[int | None, ValidationError]]] = {}
+    for event, payload in payloads:
+        if quick is not None and quick(payload):
+            continue
+        for error in validator.iter_errors(payload):
+            worst = best_match([error]) or error
+            key = (str(worst.validator), tuple(worst.absolute_schema_path))
+            groups.setdefault(key, []).append((event, worst))
     found = []
     for group in groups.values():
-        first = group[0]
+        event, first = group[0]
         # The file and place of the keyword that failed, wherever $ref led; jsonschema's own
         # schema path leaves the $ref hops out, so it only locates keywords of the root file.
         place = registry.locate(first.schema)
@@ -181,6 +321,7 @@ def _body_violations(
                 schema_file=schema_file,
                 schema_path=schema_path,
                 similar=len(group) - 1,
+                event=event,
             )
         )
     return found
@@ -310,7 +451,7 @@ class _Checker:
             except NoContractError as exc:
                 (outcome.errors if self.strict else outcome.warnings).append(exc)
                 continue
-            except ContractMapError as exc:
+            except InputError as exc:  # several contracts, or a body too broken to tell its kind
                 outcome.errors.append(exc)
                 continue
             outcome.counts[contract.name] = outcome.counts.get(contract.name, 0) + 1
@@ -483,7 +624,7 @@ def _rows(
                 contract=name,
                 request=contract.request,
                 interactions=counts.get(name, 0),
-                schema=contract.schema,
+                schema=contract.schema or f"({contract.body} body)",
                 result=result,
                 violations=broken[name],
                 errors=failed.get(name, 0),
@@ -499,7 +640,15 @@ def _harness_version() -> str:
 
     digest = hashlib.sha256(f"{_CACHE_FORMAT}\0{version('jsonschema')}".encode())
     here = Path(__file__).parent
-    for name in ("errors.py", "_cassette.py", "_contracts.py", "_schemas.py", "_check.py"):
+    for name in (
+        "errors.py",
+        "_bodies.py",
+        "_formats.py",
+        "_cassette.py",
+        "_contracts.py",
+        "_schemas.py",
+        "_check.py",
+    ):
         digest.update((here / name).read_bytes())
     return digest.hexdigest()
 

@@ -12,6 +12,14 @@
     required_query = ["userId"]      # query parameters it must send
     request_schema = "ntfy/publish-request.schema.json"    # JSON request body
     auth = "optional"                # Authorization header: "required" | "optional" | "absent"
+    # optional, the response side beyond a JSON body:
+    body = "json"          # json (default) | empty | text | binary | event-stream | ndjson
+    media_type = "image/*"           # or a list; checked against Content-Type, * is a wildcard
+    headers = { "Retry-After" = "integer", "Link" = "string" }   # response headers relied on
+
+``schema`` is required for the bodies that carry JSON (``json``, and ``event-stream`` /
+``ndjson``, where it validates each event's JSON) and not allowed for the others. A header pin
+is one of :data:`HEADER_TYPES` (or a list of them: any may match); the header must be present.
 
 An interaction matches a contract when method, URL (without its query string) and status all
 match; exactly one contract must match.
@@ -22,13 +30,15 @@ from __future__ import annotations
 import hashlib
 import re
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from fnmatch import fnmatchcase
 from os import PathLike
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from ._bodies import BodyKind
 from ._cassette import Interaction
 from .errors import ContractMapError, NoContractError, display_path
 
@@ -37,30 +47,63 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover
     import tomli as tomllib  # type: ignore[import-not-found,unused-ignore]
 
-__all__ = ["AUTH_RULES", "Contract", "ContractMap"]
+__all__ = ["AUTH_RULES", "BODIES", "HEADER_TYPES", "Contract", "ContractMap", "HeaderPin"]
 
 AUTH_RULES = ("required", "optional", "absent")
-_REQUIRED_KEYS = ("name", "request", "status", "schema")
-_OPTIONAL_KEYS = ("query", "required_query", "request_schema", "auth")
+BODIES = ("json", "empty", "text", "binary", "event-stream", "ndjson")
+JSON_BODIES = ("json", "event-stream", "ndjson")  # the bodies a schema validates
+STREAM_BODIES = ("event-stream", "ndjson")
+HEADER_TYPES = ("string", "integer", "number", "boolean", "http-date")
+_REQUIRED_KEYS = ("name", "request", "status")
+_OPTIONAL_KEYS = (
+    "schema",
+    "body",
+    "media_type",
+    "headers",
+    "query",
+    "required_query",
+    "request_schema",
+    "auth",
+)
+_MEDIA_RANGE = re.compile(r"[a-z0-9!#$&^_.+*-]+/[a-z0-9!#$&^_.+*-]+")
+_HEADER_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
 _PARAM = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
 _METHOD = re.compile(r"[A-Z]+")
 _TOML_POSITION = re.compile(r"at line (\d+), column (\d+)")
 _CLOSEST = 3
+_Bad = Callable[[str], ContractMapError]
+
+
+@dataclass(frozen=True)
+class HeaderPin:
+    """A response header the client relies on: it must be sent, each value of one of ``types``."""
+
+    name: str
+    types: tuple[str, ...]
 
 
 @dataclass(frozen=True)
 class Contract:
-    """One ``[[contract]]`` entry. ``query`` None means the query string is not checked."""
+    """One ``[[contract]]`` entry. ``query`` None means the query string is not checked.
+
+    ``body`` is one of :data:`BODIES`; ``schema`` validates the JSON of a ``json`` body or of
+    each event of an ``event-stream`` / ``ndjson`` body and is None for the other kinds.
+    ``media_types`` are media ranges (``image/*``) the response ``Content-Type`` must match
+    (empty: not checked).
+    """
 
     name: str
     method: str
     url: str
     statuses: tuple[int, ...]
-    schema: str
+    schema: str | None
     query: tuple[str, ...] | None = None
     required_query: tuple[str, ...] = ()
     request_schema: str | None = None
     auth: str | None = None
+    body: str = "json"
+    media_types: tuple[str, ...] = ()
+    headers: tuple[HeaderPin, ...] = ()
     pattern: re.Pattern[str] = field(repr=False, compare=False, default=re.compile(""))
 
     @property
@@ -74,7 +117,17 @@ class Contract:
 
     def schemas(self) -> tuple[str, ...]:
         """The schema files this contract uses."""
-        return (self.schema,) if self.request_schema is None else (self.schema, self.request_schema)
+        return tuple(s for s in (self.schema, self.request_schema) if s is not None)
+
+    @property
+    def json_body_schema(self) -> str | None:
+        """The schema of a whole JSON response body: what coverage and drift compare fields
+        against. None for every other kind of body (event streams are not tracked yet)."""
+        return self.schema if self.body == "json" else None
+
+    def accepts_media_type(self, media_type: str) -> bool:
+        """Whether ``media_type`` (lowercase, no parameters) matches the contract's ranges."""
+        return not self.media_types or any(fnmatchcase(media_type, r) for r in self.media_types)
 
 
 def _statuses(statuses: Sequence[int]) -> str:
@@ -94,7 +147,7 @@ class ContractMap:
     path: Path
     contracts: tuple[Contract, ...]
     fingerprint: str = ""
-    _memo: dict[tuple[str, str, int], Contract | ContractMapError] = field(
+    _memo: dict[tuple[str, str, int], Contract | ContractMapError | tuple[Contract, ...]] = field(
         default_factory=dict, repr=False, compare=False
     )
 
@@ -150,8 +203,14 @@ class ContractMap:
         )
 
     def match(self, interaction: Interaction) -> Contract:
-        """The one contract for ``interaction``; NoContractError / ContractMapError otherwise."""
-        found = self._lookup(interaction.method, interaction.uri, interaction.status)
+        """The one contract for ``interaction``; NoContractError / ContractMapError otherwise.
+
+        Contracts for the same request and status that differ in ``body`` (a streamed and a
+        plain JSON answer of one endpoint) are told apart by the recorded body's kind.
+        """
+        found = self._lookup(
+            interaction.method, interaction.uri, interaction.status, lambda: interaction.body_kind
+        )
         if isinstance(found, Contract):
             return found
         raise type(found)(
@@ -162,11 +221,17 @@ class ContractMap:
         )
 
     def find(self, method: str, url: str, status: int) -> Contract | None:
-        """The one contract for a request and status, or None when none or several match."""
-        found = self._lookup(method.upper(), url, status)
+        """The one contract for a request and status whose JSON body a client read, or None
+        when none or several match."""
+        found = self._lookup(method.upper(), url, status, lambda: BodyKind("json"))
         return found if isinstance(found, Contract) else None
 
-    def _lookup(self, method: str, url: str, status: int) -> Contract | ContractMapError:
+    def _lookup(
+        self, method: str, url: str, status: int, body_kind: Callable[[], BodyKind]
+    ) -> Contract | ContractMapError:
+        """The contract, or the error to raise; ``body_kind`` is asked only when contracts for
+        the request and status differ in body (it may raise CassetteError for a body that
+        cannot be decoded)."""
         try:
             key = (method, _strip_query(url), status)
         except ValueError as exc:  # e.g. an unclosed "[" of an IPv6 host
@@ -175,19 +240,35 @@ class ContractMap:
         if found is None:
             found = self._match(*key)
             self._memo[key] = found
-        return found
+        if not isinstance(found, tuple):
+            return found
+        kind = body_kind().kind
+        for contract in found:
+            if contract.body == kind:
+                return contract
+        bodies = "; ".join(f"{c.describe()}: body {c.body!r}" for c in found)
+        return NoContractError(
+            f"no contract in {display_path(self.path)} for {method} {key[1]} -> {status} with "
+            f"{'an' if kind[0] in 'aeiou' else 'a'} {kind} body; the contracts for it expect "
+            f"other bodies ({bodies}). Add a [[contract]] with body = {kind!r} (or fix the "
+            "recording)"
+        )
 
-    def _match(self, method: str, url: str, status: int) -> Contract | ContractMapError:
+    def _match(
+        self, method: str, url: str, status: int
+    ) -> Contract | ContractMapError | tuple[Contract, ...]:
         url_matches = [c for c in self.contracts if c.pattern.fullmatch(url)]
         hits = [c for c in url_matches if c.method == method and status in c.statuses]
         if len(hits) == 1:
             return hits[0]
+        if len({c.body for c in hits}) == len(hits) > 1:
+            return tuple(hits)  # told apart by the body's kind
         toml = display_path(self.path)
         if hits:
             names = "; ".join(c.describe() for c in hits)
             return ContractMapError(
                 f"{method} {url} -> {status} matches {len(hits)} contracts in {toml}: {names}. "
-                "Make their URL templates or statuses disjoint"
+                "Make their URL templates, statuses or bodies disjoint"
             )
         near = [f"{c.describe()}: {_difference(c, method, status)}" for c in url_matches] or [
             c.describe() for c in self._closest(method, url)
@@ -237,10 +318,22 @@ def _parse_entry(entry: Any, number: int, path: Path) -> Contract:
         allowed = ", ".join((*_REQUIRED_KEYS, *_OPTIONAL_KEYS))
         raise bad(f"unknown key(s) {', '.join(unknown)}; allowed: {allowed}")
     missing = [key for key in _REQUIRED_KEYS if key not in entry]
+    body = entry.get("body", "json")
+    if body not in BODIES:
+        raise bad(f"'body' must be one of {', '.join(map(repr, BODIES))}, got {body!r}")
+    if body in JSON_BODIES and "schema" not in entry:
+        missing.append("schema")
     if missing:
         raise bad(f"missing key(s) {', '.join(missing)}")
-    name, request, schema = entry["name"], entry["request"], entry["schema"]
+    if body not in JSON_BODIES and "schema" in entry:
+        raise bad(
+            f"'schema' is for bodies that carry JSON ({', '.join(JSON_BODIES)}), not for "
+            f"body = {body!r}; leave it out or change 'body'"
+        )
+    name, request, schema = entry["name"], entry["request"], entry.get("schema")
     for key, value in (("name", name), ("request", request), ("schema", schema)):
+        if value is None and key == "schema":
+            continue
         if not isinstance(value, str) or not value.strip():
             raise bad(f"{key!r} must be a non-empty string")
     method, _, url = request.strip().partition(" ")
@@ -294,8 +387,57 @@ def _parse_entry(entry: Any, number: int, path: Path) -> Contract:
         required_query=tuple(required_query),
         request_schema=request_schema,
         auth=auth,
+        body=body,
+        media_types=_media_types(entry, body, bad),
+        headers=_header_pins(entry.get("headers", {}), bad),
         pattern=_compile(url),
     )
+
+
+def _media_types(entry: Mapping[str, Any], body: str, bad: _Bad) -> tuple[str, ...]:
+    """The ``media_type`` key as lowercase media ranges (``type/subtype``, ``*`` wildcards)."""
+    value = entry.get("media_type")
+    if value is None:
+        return ()
+    if body == "empty":
+        raise bad("'media_type' does not apply to an 'empty' body: it has no content")
+    ranges = [value] if isinstance(value, str) else value
+    if not isinstance(ranges, list) or not ranges:
+        raise bad(f"'media_type' must be a media type or a list of them, got {value!r}")
+    for each in ranges:
+        if not isinstance(each, str) or not _MEDIA_RANGE.fullmatch(each.strip().lower()):
+            raise bad(
+                f"'media_type' {each!r} is not a media type such as 'text/plain' or 'image/*'"
+            )
+    return tuple(each.strip().lower() for each in ranges)
+
+
+def _header_pins(value: Any, bad: _Bad) -> tuple[HeaderPin, ...]:
+    """The ``headers`` table: header name -> type name or list of type names."""
+    if not isinstance(value, Mapping):
+        raise bad(
+            '\'headers\' must be a table of header name = type, e.g. { "Retry-After" = "integer" }'
+        )
+    pins = []
+    allowed = ", ".join(map(repr, HEADER_TYPES))
+    for name, kinds in value.items():
+        if not _HEADER_NAME.fullmatch(name):
+            raise bad(f"'headers': {name!r} is not a header name")
+        types = [kinds] if isinstance(kinds, str) else kinds
+        if (
+            not isinstance(types, list)
+            or not types
+            or not all(isinstance(t, str) and t in HEADER_TYPES for t in types)
+        ):
+            raise bad(
+                f"'headers': {name!r} must be one of {allowed} or a list of them, got {kinds!r}"
+            )
+        pins.append(HeaderPin(name, tuple(types)))
+    lowered = [pin.name.lower() for pin in pins]
+    twice = sorted({n for n in lowered if lowered.count(n) > 1})
+    if twice:
+        raise bad(f"'headers': {', '.join(twice)} pinned twice (header names ignore case)")
+    return tuple(pins)
 
 
 def _compile(url: str) -> re.Pattern[str]:

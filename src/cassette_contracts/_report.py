@@ -164,7 +164,7 @@ def _markdown(result: CheckResult) -> str:
         lines += ["", "#### Violations", ""]
         lines += [
             f"- `{v.where()}` `{v.method} {v.url}`: contract `{v.contract}` broken at "
-            f"`{v.json_path}` ({v.part}): {_cell(v.message)}"
+            f"`{v.place()}` ({v.part}): {_cell(v.message)}"
             for v in result.violations
         ]
     if result.errors:

@@ -508,10 +508,10 @@ def _load_interactions(paths: Iterable[Path]) -> list[Interaction]:
     return found
 
 
-def _pins(registry: SchemaRegistry, schema: str) -> dict[str, Any]:
+def _pins(registry: SchemaRegistry, schema: str | None) -> dict[str, Any]:
     from ._pinned import pinned_fields
 
-    if registry.error(schema) is not None:
+    if schema is None or registry.error(schema) is not None:
         return {}
     return dict(
         pinned_fields(registry.schema(schema), registry.referencing, base_uri=registry.uri(schema))
@@ -551,7 +551,7 @@ def compare(
         for name in sorted(base.keys() & new.keys()):
             compared.append(name)
             changes += diff_endpoint(
-                name, _pins(registry, by_name[name].schema), base[name], new[name]
+                name, _pins(registry, by_name[name].json_body_schema), base[name], new[name]
             )
         lost, gained = sorted(base.keys() - new.keys()), sorted(new.keys() - base.keys())
         if lost or gained:

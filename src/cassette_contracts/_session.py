@@ -295,12 +295,13 @@ class PluginState:
         return {
             contract.name: set(
                 pinned_fields(
-                    registry.schema(contract.schema),
+                    registry.schema(schema),
                     registry.referencing,
-                    base_uri=registry.uri(contract.schema),
+                    base_uri=registry.uri(schema),
                 )
             )
             for contract in contract_map.contracts
+            if (schema := contract.json_body_schema) is not None  # no other body is tracked
         }
 
     def finish(self, config: pytest.Config) -> bool:
@@ -392,10 +393,11 @@ def pinned_by_contract(settings: Settings) -> dict[str, set[str]]:
     return {
         contract.name: set(
             pinned_fields(
-                registry.schema(contract.schema),
+                registry.schema(schema),
                 registry.referencing,
-                base_uri=registry.uri(contract.schema),
+                base_uri=registry.uri(schema),
             )
         )
         for contract in contract_map.contracts
+        if (schema := contract.json_body_schema) is not None  # no other body is tracked
     }

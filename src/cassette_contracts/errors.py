@@ -154,11 +154,16 @@ def short_json(value: Any, limit: int = _SHORT) -> str:
 class Violation:
     """One broken contract: where, what the schema wanted, what the recording has.
 
-    ``part`` says which side broke: ``"response body"``, ``"request body"``,
-    ``"request query"`` or ``"request headers"``. ``expected`` and ``found`` are short JSON
-    texts (cut at 120 characters); an Authorization value is never stored, only whether it
-    was present. ``similar`` counts further places in the same payload broken the same way
-    (same schema path), e.g. the other items of a list.
+    ``part`` says which side broke: ``"response body"``, ``"response headers"``,
+    ``"request body"``, ``"request query"`` or ``"request headers"``. ``json_path`` is a JSON
+    path into the body (``$`` for the body as a whole, e.g. when it is of the wrong kind), or
+    the header name (``Retry-After``) or query parameter (``?page``). ``event`` is the 0-based
+    index of the event of an event-stream or NDJSON body whose JSON broke (None for other
+    bodies); the message then starts ``event N:`` and the place reads
+    ``$.choices[0].delta of event 3``. ``expected`` and ``found`` are short JSON texts (cut at
+    120 characters); an Authorization value is never stored, only whether it was present.
+    ``similar`` counts further places in the same payload (for a stream: in the same or later
+    events) broken the same way (same schema path), e.g. the other items of a list.
     """
 
     cassette: str
@@ -176,6 +181,11 @@ class Violation:
     schema_file: str | None
     schema_path: str | None
     similar: int = 0
+    event: int | None = None
+
+    def place(self) -> str:
+        """The JSON path, and for an event stream the event: ``$.id of event 3``."""
+        return self.json_path if self.event is None else f"{self.json_path} of event {self.event}"
 
     def where(self) -> str:
         """``FILE:LINE: interaction N``."""
@@ -187,7 +197,7 @@ class Violation:
         more = f" (+{self.similar} more like it)" if self.similar else ""
         return (
             f"{self.where()}: {self.method} {self.url}: contract {self.contract} broken at "
-            f"{self.json_path} ({self.part}): {self.message}{more}"
+            f"{self.place()} ({self.part}): {self.message}{more}"
         )
 
     def format(self) -> str:
@@ -198,7 +208,7 @@ class Violation:
             schema = f"  (schema {self.schema_file}, at {self.schema_path or '#'})"
         lines = [
             f"{self.where()}: {self.method} {self.url}",
-            f"  contract {self.contract!r} is broken at {self.json_path} in the {self.part}",
+            f"  contract {self.contract!r} is broken at {self.place()} in the {self.part}",
             f"  the contract wants: {wanted}{schema}",
             f"  the recording has:  {self.found}",
             f"  {self.message}",
@@ -209,6 +219,12 @@ class Violation:
             fix = (
                 f"if the API really sends this, relax {self.schema_file} (and the code that "
                 "relies on it); if the recording is wrong, re-record the cassette"
+            )
+        elif self.part.startswith("response"):
+            fix = (
+                "if the API really answers this way, change the contract in contracts.toml "
+                "(and the code that relies on it); if the recording is wrong, re-record the "
+                "cassette"
             )
         else:
             fix = (

@@ -45,20 +45,10 @@ def _assert_input_error(run: Run, *lines: str) -> None:
             "vcrpy no longer loads: convert it with `python -m vcr.migration PATH`",
         ),
         (
-            "body_not_json.yaml",
-            ":21: interaction 1: response body is not JSON (Expecting value: line 1 column 1 "
-            "(char 0); Content-Type: text/html; charset=utf-8; starts b'<!DOCTYPE html>",
-        ),
-        (
             "corrupt_gzip.yaml",
             ":2: interaction 0: response body has Content-Encoding gzip but is neither gzip data "
             "(EOFError: Compressed file ended before the end-of-stream marker was reached) nor "
             "plain text",
-        ),
-        (
-            "binary_body.yaml",
-            ":2: interaction 0: response body is not valid UTF-8 (byte 0: b'\\x89'; "
-            "Content-Type: image/png), so it is not JSON",
         ),
         (
             "invalid_utf8.yaml",
@@ -116,8 +106,8 @@ def test_interaction_with_two_contracts(project: Path, cli: Callable[..., Run]) 
         "cassettes/bad/two_contracts.yaml:2: interaction 0: GET https://api.github.com/users/ghost"
         " -> 200 matches 2 contracts in schemas/contracts.toml: github.user (GET "
         "https://api.github.com/users/{username}, status 200); github.ghost (GET "
-        "https://api.github.com/users/ghost, status 200). Make their URL templates or statuses "
-        "disjoint",
+        "https://api.github.com/users/ghost, status 200). Make their URL templates, statuses or "
+        "bodies disjoint",
     )
 
 
@@ -187,7 +177,8 @@ def test_contract_naming_a_missing_schema(project: Path, cli: Callable[..., Run]
             '[[contract]]\nname = "a"\nrequest = "GET https://x.test/a"\nstatus = 200\n'
             'schema = "s.json"\nmethod = "GET"\n',
             "schemas/contracts.toml: [[contract]] #1 (a): unknown key(s) method; allowed: name, "
-            "request, status, schema, query, required_query, request_schema, auth",
+            "request, status, schema, body, media_type, headers, query, required_query, "
+            "request_schema, auth",
         ),
         (
             '[[contract]]\nname = "a"\nrequest = "https://x.test/a"\nstatus = 200\n'

@@ -125,7 +125,6 @@ _FILE_LEVEL = {
     "no_interactions.yaml": None,
     "invalid_utf8.yaml": None,
     "invalid_utf8_body.yaml": None,
-    "binary_body.yaml": None,
     "corrupt_gzip.yaml": None,
 }
 
