@@ -13,7 +13,10 @@ At the end of the run :func:`coverage_report` compares the reads with the paths 
 schema pins (a plain ``set[str]`` per contract, as produced by ``_pinned.py``):
 
 - *unpinned reads*: the code relies on a field no contract protects. They make the run fail.
-- *unread pins*: the contract pins a field no code reads; candidates to unpin.
+- *unread pins*: the contract pins a field no code reads; candidates to unpin, unless the
+  contract is *not tracked*: some of its replayed responses reached the code without a tracked
+  payload (the code parsed the body itself, ``json.loads(r.text)``, ``r.content``), so the code
+  may read those fields where nobody sees it. Unpinning them could remove real protection.
 
 What counts as a read
     A value handed to the code: ``__getitem__``, ``get`` (with or without a default),
@@ -49,9 +52,7 @@ import json.encoder
 import os
 import pickle
 import pprint
-import re
 import sys
-import tempfile
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
@@ -60,6 +61,7 @@ from types import CodeType
 from typing import Any, TypeVar
 
 from ._jsonpath import ITEMS, ROOT, ancestors, items, member, parse
+from ._runfiles import clear_worker_files, read_worker_files, save_worker_file
 from .errors import InputError, UsageError
 
 __all__ = [
@@ -82,7 +84,6 @@ FORMATS = ("text", "json", "markdown", "junit", "github")
 
 _FILE_FORMAT = "cassette-contracts/coverage-reads"
 _FILE_VERSION = 1
-_WORKER_ID = re.compile(r"[A-Za-z0-9_.-]+\Z")
 
 T = TypeVar("T")
 
@@ -482,6 +483,8 @@ class ReadRecorder:
         self._codes: dict[int, CodeType] = {}
         # Reads merged in from other recorders / files: (contract, path) -> (sites, optional).
         self._loaded: dict[tuple[str, str], tuple[set[Site], bool]] = {}
+        #: Contracts with a replayed response whose payload reached the code untracked.
+        self.untracked: set[str] = set()
 
     def __repr__(self) -> str:
         return f"<ReadRecorder {len(self.reads())} paths>"
@@ -489,7 +492,16 @@ class ReadRecorder:
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, ReadRecorder):
             return NotImplemented
-        return self.reads() == other.reads()
+        return self.reads() == other.reads() and self.untracked == other.untracked
+
+    @property
+    def empty(self) -> bool:
+        """Nothing recorded: no read and no untracked contract."""
+        return not (self._required or self._optional or self._loaded or self.untracked)
+
+    def note_untracked(self, contract: str) -> None:
+        """A replayed response of ``contract`` reached the code without a tracked payload."""
+        self.untracked.add(contract)
 
     __hash__ = None  # type: ignore[assignment]
 
@@ -538,6 +550,7 @@ class ReadRecorder:
                 }
                 for read in self.reads().values()
             ],
+            "untracked": sorted(self.untracked),
         }
         return json.dumps(document, indent=1, sort_keys=True) + "\n"
 
@@ -572,6 +585,10 @@ class ReadRecorder:
             except (KeyError, TypeError, ValueError, IndexError) as exc:
                 raise InputError(f"reads[{index}] is malformed ({exc})", file=source) from exc
             _add(recorder._loaded, (contract, path), sites, optional)
+        untracked = document.get("untracked", [])  # absent in files of earlier versions
+        if not isinstance(untracked, list) or not all(isinstance(c, str) for c in untracked):
+            raise InputError("'untracked' must be a list of contract names", file=source)
+        recorder.untracked.update(untracked)
         return recorder
 
     @classmethod
@@ -581,6 +598,7 @@ class ReadRecorder:
         for recorder in recorders:
             for key, (sites, optional) in recorder._table().items():
                 _add(merged._loaded, key, sites, optional)
+            merged.untracked.update(recorder.untracked)
         return merged
 
     def save(self, directory: str | os.PathLike[str], worker_id: str) -> Path:
@@ -599,53 +617,6 @@ class ReadRecorder:
     def clear(directory: str | os.PathLike[str]) -> None:
         """Remove the worker files of an earlier run from ``directory`` (start of a run)."""
         clear_worker_files(directory)
-
-
-# One JSON file per pytest process (xdist worker, or "main"), merged by the reader. Shared by
-# every per-run recorder (contract coverage here, cassette play counts in ``_plays``).
-
-
-def save_worker_file(directory: str | os.PathLike[str], worker_id: str, text: str) -> Path:
-    """Write ``text`` to ``<directory>/<worker_id>.json`` atomically (temp file + rename)."""
-    if not _WORKER_ID.match(worker_id):
-        raise UsageError(
-            f"worker id {worker_id!r} is not usable as a file name: use letters, digits, "
-            "'_', '-' and '.' (for example 'gw0' or 'master')"
-        )
-    folder = Path(directory)
-    folder.mkdir(parents=True, exist_ok=True)
-    target = folder / f"{worker_id}.json"
-    fd, temp = tempfile.mkstemp(prefix=f".{worker_id}.", suffix=".tmp", dir=folder)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as stream:
-            stream.write(text)
-        os.replace(temp, target)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
-    return target
-
-
-def read_worker_files(directory: str | os.PathLike[str], what: str) -> list[tuple[Path, str]]:
-    """(path, text) of every ``*.json`` worker file in ``directory``, sorted; none: []."""
-    folder = Path(directory)
-    if not folder.is_dir():
-        return []
-    found = []
-    for path in sorted(folder.glob("*.json")):
-        try:
-            found.append((path, path.read_text(encoding="utf-8")))
-        except OSError as exc:
-            raise InputError(f"cannot read {what} ({exc})", file=path) from exc
-    return found
-
-
-def clear_worker_files(directory: str | os.PathLike[str]) -> None:
-    """Remove the worker files of an earlier run from ``directory`` (start of a run)."""
-    folder = Path(directory)
-    if folder.is_dir():
-        for path in folder.glob("*.json"):
-            path.unlink(missing_ok=True)
 
 
 def _line_of(code: CodeType, offset: int) -> int:
@@ -683,11 +654,19 @@ class ContractCoverage:
     pinned: tuple[str, ...]
     unpinned_reads: tuple[FieldRead, ...]
     unread_pins: tuple[str, ...]
+    #: Some replayed response of this contract reached the code untracked (parsed by the code
+    #: itself): its unread pins may be read there, so they are no candidates to unpin.
+    untracked: bool = False
 
     @property
     def ok(self) -> bool:
         """No field is read that the contract does not pin."""
         return not self.unpinned_reads
+
+    @property
+    def unpin_candidates(self) -> tuple[str, ...]:
+        """Pins no code is seen reading, when every replay was tracked (else none)."""
+        return () if self.untracked else self.unread_pins
 
     @property
     def exercised(self) -> bool:
@@ -734,7 +713,7 @@ def coverage_report(
     for read in reads.reads().values():
         by_contract.setdefault(read.contract, []).append(_relative(read, root))
     result = []
-    for contract in sorted(set(by_contract) | set(pinned)):
+    for contract in sorted(set(by_contract) | set(pinned) | reads.untracked):
         contract_reads = by_contract.get(contract, [])
         pins = set(pinned.get(contract, ()))
         covered = set(pins)
@@ -751,6 +730,7 @@ def coverage_report(
                 pinned=tuple(sorted(pins)),
                 unpinned_reads=tuple(r for r in contract_reads if r.path not in covered),
                 unread_pins=tuple(sorted(pin for pin in pins if pin not in touched)),
+                untracked=contract in reads.untracked,
             )
         )
     return CoverageReport(tuple(result))
@@ -784,6 +764,13 @@ def _render_text(report: CoverageReport) -> str:
     lines = []
     for item in report.contracts:
         if not item.exercised:
+            if item.untracked and item.pinned:
+                lines.append(
+                    f"-    {item.contract}: not tracked: the code parsed its responses itself "
+                    f"(not by .json()), so the fields it reads are unknown ({len(item.pinned)} "
+                    "pinned)"
+                )
+                continue
             lines.append(
                 f"-    {item.contract}: not exercised in this run ({len(item.pinned)} pinned)"
             )
@@ -795,7 +782,13 @@ def _render_text(report: CoverageReport) -> str:
             lines.append(
                 f"       read but not pinned: {read.path} ({_kind(read)} at {_where(read)})"
             )
-        if item.unread_pins:
+        if item.unread_pins and item.untracked:
+            lines.append(
+                "       pinned, not seen read (not tracked: the code parsed some responses "
+                f"itself, it may read them there): {len(item.unread_pins)}"
+            )
+            lines.extend(f"         {pin}" for pin in item.unread_pins)
+        elif item.unread_pins:
             lines.append(
                 f"       pinned but never read (candidates to unpin): {len(item.unread_pins)}"
             )
@@ -837,6 +830,7 @@ def _render_json(report: CoverageReport) -> str:
                 "pinned": list(item.pinned),
                 "unpinned_reads": [_read_json(read) for read in item.unpinned_reads],
                 "unread_pins": list(item.unread_pins),
+                "untracked": item.untracked,
             }
             for item in report.contracts
         ],
@@ -867,9 +861,9 @@ def _render_markdown(report: CoverageReport) -> str:
                 for read in item.unpinned_reads
             ]
     for item in report.contracts:
-        if item.unread_pins and item.exercised:
+        if item.unpin_candidates and item.exercised:
             lines += ["", f"### `{_md(item.contract)}`: candidates to unpin", ""]
-            lines += [f"- `{_md(pin)}`" for pin in item.unread_pins]
+            lines += [f"- `{_md(pin)}`" for pin in item.unpin_candidates]
     return "\n".join(lines) + "\n"
 
 
@@ -897,9 +891,12 @@ def _render_junit(report: CoverageReport) -> str:
             )
         if item.unread_pins:
             out = ET.SubElement(case, "system-out")
-            out.text = "pinned but never read (candidates to unpin):\n" + "\n".join(
-                item.unread_pins
+            heading = (
+                "pinned, not seen read (not tracked: the code parsed some responses itself):"
+                if item.untracked
+                else "pinned but never read (candidates to unpin):"
             )
+            out.text = heading + "\n" + "\n".join(item.unread_pins)
     ET.indent(suite)
     return (
         '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(suite, encoding="unicode") + "\n"
@@ -928,7 +925,7 @@ def _render_github(report: CoverageReport) -> str:
                     f"title={_gh_prop('Unpinned read')}::{_gh_data(message)}"
                 )
         if item.exercised:
-            for pin in item.unread_pins:
+            for pin in item.unpin_candidates:
                 message = f"contract {item.contract} pins {pin} but no code read it"
                 lines.append(
                     f"::notice title={_gh_prop('Candidate to unpin')}::{_gh_data(message)}"

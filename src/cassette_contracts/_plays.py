@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from ._config import Settings
-from ._coverage import clear_worker_files, read_worker_files, save_worker_file
+from ._runfiles import clear_worker_files, read_worker_files, save_worker_file
 from .errors import CassetteContractsError, InputError
 
 __all__ = ["FilePlays", "PlayRecorder", "plays_dir"]

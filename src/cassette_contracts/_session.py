@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ._config import Settings, load_settings
-from .errors import CassetteContractsError, InputError
+from .errors import CassetteContractsError, InputError, NoContractError
 
 if TYPE_CHECKING:
     import pytest
@@ -60,9 +60,15 @@ class PluginState:
     record_mode: str
     validate: bool
     worker_id: str | None
-    recorder: ReadRecorder | None
+    #: Contract coverage is on (replaying, no ``--no-contract-coverage``).
+    coverage_on: bool
     held: int = 0
     broken: int = 0
+    #: Tests that replayed a cassette in this process (with xdist: in all workers).
+    replayed: int = 0
+    #: Played interactions that match no contract, with ``strict = false`` (warnings).
+    unmatched: int = 0
+    unmatched_messages: dict[str, None] = field(default_factory=dict)
     coverage: CoverageReport | None = None
     _contracts: tuple[ContractMap, SchemaRegistry] | None = None
     _loaded: bool = False
@@ -70,6 +76,8 @@ class PluginState:
     _finish_error: str | None = None
     _lines: dict[str, list[int | None]] = field(default_factory=dict)
     plays: PlayRecorder | None = None
+    #: This process's reads, made at the first replay (a run replaying nothing imports none).
+    recorder: ReadRecorder | None = None
     #: ``--contract-cassettes DIR`` given: (the configured cassettes folder, DIR). Cassette
     #: folders under the first are moved under the second (see :meth:`redirect_cassettes`).
     moved: tuple[Path, Path] | None = None
@@ -90,20 +98,18 @@ class PluginState:
         replaying = record_mode == "none" and not config.getoption("--disable-recording", False)
         worker_input = getattr(config, "workerinput", None)
         worker_id = worker_input.get("workerid") if worker_input else None
-        recorder = None
-        if replaying and not config.getoption("--no-contract-coverage"):
-            from ._coverage import ReadRecorder
+        coverage_on = replaying and not config.getoption("--no-contract-coverage")
+        if coverage_on and worker_id is None:  # the controller clears before any worker starts
+            from ._runfiles import clear_worker_files
 
-            recorder = ReadRecorder()
-            if worker_id is None:  # the controller clears before any worker starts
-                ReadRecorder.clear(settings.coverage_dir)
+            clear_worker_files(settings.coverage_dir)
         return cls(
             settings=settings,
             rootdir=Path(config.rootpath),
             record_mode=record_mode,
             validate=replaying and not config.getoption("--no-contracts"),
             worker_id=worker_id,
-            recorder=recorder,
+            coverage_on=coverage_on,
             plays=_play_recorder(config, settings, replaying=replaying, worker_id=worker_id),
             moved=moved,
         )
@@ -115,12 +121,12 @@ class PluginState:
         if self._loaded:
             return
         self._loaded = True
+        if not self.has_contracts:
+            return  # a project without contracts: nothing to hold replays to (nor to import)
         from ._check import contract_errors
         from ._contracts import ContractMap
         from ._schemas import SchemaRegistry
 
-        if not self.settings.contracts.is_file():
-            return  # a project without contracts: nothing to hold replays to
         try:
             contract_map = ContractMap.load(self.settings.contracts)
             registry = SchemaRegistry.load(self.settings.schemas)
@@ -132,6 +138,11 @@ class PluginState:
             self._load_error = "\n".join(str(error) for error in errors)
             return
         self._contracts = (contract_map, registry)
+
+    @property
+    def has_contracts(self) -> bool:
+        """The project has a contracts.toml (without one, the plugin is inert)."""
+        return self.settings.contracts.is_file()
 
     def contracts(self) -> tuple[ContractMap, SchemaRegistry] | None:
         """The contract map and schemas; None when the project has none or they are broken."""
@@ -182,7 +193,9 @@ class PluginState:
             path, index = origins[position] if origins else (main, position)
             request, response = cassette.data[position]
             problems = self._problems(request, response, path, index, *loaded)
-            if problems:
+            if problems is None:
+                self.unmatched += 1
+            elif problems:
                 self.broken += 1
                 messages += problems
             else:
@@ -197,22 +210,32 @@ class PluginState:
         index: int,
         contract_map: ContractMap,
         registry: SchemaRegistry,
-    ) -> list[str]:
-        """What is wrong with one played interaction; its line is looked up only then."""
+    ) -> list[str] | None:
+        """What is wrong with one played interaction; its line is looked up only then.
+
+        None: the interaction matches no contract and ``strict = false`` makes that a warning
+        (kept for the summary) rather than a problem.
+        """
         from ._cassette import Interaction
         from ._check import validate_interaction
 
-        def problems(line: int | None) -> list[str]:
+        def problems(line: int | None) -> list[str] | NoContractError:
             try:
                 interaction = Interaction.from_vcr(request, response, path, index, line=line)
                 violations = validate_interaction(interaction, contract_map, registry)
+            except NoContractError as exc:
+                return [str(exc)] if self.settings.strict else exc
             except InputError as exc:
                 return [str(exc)]
             return [violation.format() for violation in violations]
 
-        if not problems(None):
+        if problems(None) == []:
             return []
-        return problems(self._line(path, index))
+        found = problems(self._line(path, index))
+        if isinstance(found, NoContractError):
+            self.unmatched_messages[str(found)] = None
+            return None
+        return found
 
     def explain_missing_request(self, exc: BaseException) -> None:
         """Add how to record the request to vcrpy's "can't play back" error."""
@@ -263,31 +286,41 @@ class PluginState:
     # -- contract coverage -------------------------------------------------------------------
 
     @contextlib.contextmanager
-    def tracking(self) -> Iterator[None]:
-        """Hand the code tracked payloads from ``requests.Response.json()`` while a test runs."""
-        loaded = self.contracts() if self.recorder is not None else None
-        if loaded is None or self.recorder is None:
+    def tracking(self, cassette: Any = None) -> Iterator[None]:
+        """Hand the code tracked payloads from the HTTP clients' ``json()`` while a test runs.
+
+        ``requests``, ``httpx`` (sync and async) and ``aiohttp`` are covered (``_clients``).
+        Afterwards, a contract of ``cassette`` whose played responses did not all reach the
+        code as tracked payloads (it parsed ``r.text`` itself) is noted as untracked.
+        """
+        self.replayed += 1
+        loaded = self.contracts() if self.coverage_on else None
+        if loaded is None:
             yield
             return
-        import requests
-
-        from ._coverage import track
+        from ._clients import patched
+        from ._coverage import ReadRecorder, track
 
         contract_map, _registry = loaded
+        if self.recorder is None:
+            self.recorder = ReadRecorder()
         recorder = self.recorder
-        original = requests.models.Response.json
+        handed: dict[str, dict[int, Any]] = {}  # contract -> responses handed a tracked payload
 
-        def tracked_json(response: requests.Response, **kwargs: Any) -> Any:
-            payload = original(response, **kwargs)
-            method = response.request.method if response.request is not None else "GET"
-            contract = contract_map.find(str(method), response.url, response.status_code)
-            return payload if contract is None else track(payload, contract.name, recorder)
+        def hand(response: Any, payload: Any, method: str, url: str, status: int) -> Any:
+            contract = contract_map.find(method, url, status)
+            if contract is None:
+                return payload
+            handed.setdefault(contract.name, {})[id(response)] = response
+            return track(payload, contract.name, recorder)
 
-        requests.models.Response.json = tracked_json  # type: ignore[method-assign,assignment]
         try:
-            yield
+            with patched(hand):
+                yield
         finally:
-            requests.models.Response.json = original  # type: ignore[method-assign]
+            if cassette is not None:
+                for name in _untracked(cassette, contract_map, handed):
+                    recorder.note_untracked(name)
 
     def _pinned(self, contract_map: ContractMap, registry: SchemaRegistry) -> dict[str, set[str]]:
         from ._pinned import pinned_fields
@@ -305,25 +338,54 @@ class PluginState:
         }
 
     def finish(self, config: pytest.Config) -> bool:
-        """Save this process's reads; in the controller, judge them. True when coverage fails."""
-        loaded = self.contracts()
-        if self.recorder is None or loaded is None:
-            return False
-        from ._coverage import ReadRecorder, coverage_report
+        """Save this process's reads; in the controller, judge them. True when coverage fails.
 
+        Nothing is loaded when nothing was read: a run that replayed nothing pays nothing, and
+        the xdist controller, which validates nothing itself, loads only the pins, only then.
+        """
+        if not self.coverage_on:
+            return False
         try:
             folder = self.settings.coverage_dir
-            self.recorder.save(folder, self.worker_id or "main")
-            if self.worker_id is not None:
+            if self.recorder is not None and not self.recorder.empty:
+                self.recorder.save(folder, self.worker_id or "main")
+            if self.worker_id is not None or not self._saved_any(folder):
                 return False
+            from ._coverage import ReadRecorder, coverage_report
+
             merged = ReadRecorder.load_all(folder)
-            if not merged.reads():
+            if merged.empty:
                 return False
-            self.coverage = coverage_report(merged, self._pinned(*loaded), root=self.rootdir)
+            loaded = self._contracts
+            pinned = self._pinned(*loaded) if loaded else pinned_by_contract(self.settings)
+            self.coverage = coverage_report(merged, pinned, root=self.rootdir)
         except CassetteContractsError as exc:
             self._finish_error = f"cassette-contracts: error: contract coverage: {exc}"
             return True
         return not self.coverage.ok
+
+    def _saved_any(self, folder: Path) -> bool:
+        """Some process of this run saved coverage data (a cheap look before loading)."""
+        return folder.is_dir() and any(folder.glob("*.json"))
+
+    def merge_worker(self, output: dict[str, Any]) -> None:
+        """Add an xdist worker's counts (its ``workeroutput``) to the controller's summary."""
+        self.held += int(output.get("held", 0))
+        self.broken += int(output.get("broken", 0))
+        self.replayed += int(output.get("replayed", 0))
+        self.unmatched += int(output.get("unmatched", 0))
+        for message in output.get("unmatched_messages", []):
+            self.unmatched_messages[str(message)] = None
+
+    def worker_output(self) -> dict[str, Any]:
+        """This worker's counts, for the controller's summary (see :meth:`merge_worker`)."""
+        return {
+            "held": self.held,
+            "broken": self.broken,
+            "replayed": self.replayed,
+            "unmatched": self.unmatched,
+            "unmatched_messages": list(self.unmatched_messages),
+        }
 
     # -- play counts (for `cassette-contracts audit`) -----------------------------------------
 
@@ -344,6 +406,11 @@ class PluginState:
             self.plays.save(plays_dir(self.settings), self.worker_id or "main")
 
     def summary_lines(self) -> list[str]:
+        if self.replayed and not self.has_contracts:
+            return [
+                f"cassette-contracts: no contracts yet ({_shown(self.settings.contracts)} not "
+                "found): replayed cassettes are not checked"
+            ]
         lines = []
         counts = []
         if self.held:
@@ -355,11 +422,42 @@ class PluginState:
             )
         if counts:
             lines.append("cassette-contracts: " + "; ".join(counts))
+        if self.unmatched:
+            lines.append(
+                f"cassette-contracts: warning: {self.unmatched} replayed interaction(s) match no "
+                "contract (strict = false):"
+            )
+            lines += [f"  {message}" for message in self.unmatched_messages]
         if self._finish_error is not None:
             lines.append(self._finish_error)
         if self.coverage is not None:
             lines += self.coverage.render("text").splitlines()
         return lines
+
+
+def _shown(path: Path) -> str:
+    """``path`` relative to the working folder when inside it."""
+    try:
+        return path.resolve().relative_to(Path.cwd().resolve()).as_posix()
+    except ValueError:
+        return str(path)
+
+
+def _untracked(
+    cassette: Any, contract_map: ContractMap, handed: dict[str, dict[int, Any]]
+) -> set[str]:
+    """Contracts of which ``cassette`` played more responses than were handed out tracked."""
+    plays: dict[str, int] = {}
+    for position, count in cassette.play_counts.items():
+        request, response = cassette.data[position]
+        status = response.get("status", {}) if isinstance(response, dict) else {}
+        code = status.get("code") if isinstance(status, dict) else None
+        if not isinstance(code, int):
+            continue
+        contract = contract_map.find(str(request.method), str(request.uri), code)
+        if contract is not None:
+            plays[contract.name] = plays.get(contract.name, 0) + count
+    return {name for name, count in plays.items() if len(handed.get(name, ())) < count}
 
 
 def _play_recorder(
@@ -372,9 +470,10 @@ def _play_recorder(
     """
     if not replaying or config.getoption("--no-play-counts", False):
         return None
-    configured = load_settings(config.rootpath).cassettes
-    if settings.cassettes.resolve() != configured.resolve():
-        return None
+    if config.getoption("--contract-cassettes") is not None:
+        configured = load_settings(config.rootpath).cassettes
+        if settings.cassettes.resolve() != configured.resolve():
+            return None
     from ._plays import PlayRecorder, plays_dir
 
     if worker_id is None:  # the controller clears before any worker starts

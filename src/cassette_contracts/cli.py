@@ -407,7 +407,7 @@ def _coverage(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
 
     settings = load_settings(schemas=args.schemas)
     reads = ReadRecorder.load_all(settings.coverage_dir)
-    if not reads.reads():
+    if reads.empty:
         raise UsageError(
             f"no contract coverage data in {settings.coverage_dir}: run the tests first "
             "(`make test`; tracking is on unless --no-contract-coverage)"

@@ -8,8 +8,12 @@ What it does, per test that replays a cassette (``@pytest.mark.vcr``, record mod
   JSON path, what the schema wanted, what the payload had, and the schema file; a test that
   fails by itself shows them below its own failure; contracts that cannot be loaded fail
   every replaying test with the one-line error the CLI prints;
-- payloads returned by ``requests.Response.json()`` are tracked, so the run can report which
-  fields the code read against the fields the schemas pin (contract coverage);
+- payloads returned by ``json()`` of ``requests``, ``httpx`` (sync and async) and ``aiohttp``
+  responses are tracked, so the run can report which fields the code read against the fields
+  the schemas pin (contract coverage); a contract whose responses the code parsed itself
+  (``json.loads(r.text)``) is reported as "not tracked", never as a candidate to unpin;
+- an interaction that matches no contract fails its test, or with ``strict = false`` is a
+  warning in the summary;
 - a request missing from the cassette fails with vcrpy's explanation plus how to record it.
 - which recorded interactions each test played is saved per process (xdist worker), for
   ``cassette-contracts audit`` (unused interactions, orphan cassettes); the
@@ -23,8 +27,13 @@ It also keeps vcrpy 9.4 cassette ``metadata`` (provenance) when pytest-recording
 cassette: pytest-recording 0.14's ``CombinedPersister`` fails on such cassettes with "too many
 values to unpack".
 
+Zero configuration: cassettes are checked wherever pytest-recording keeps them (by default
+``cassettes/<test module>/`` beside the tests); without ``schemas/contracts.toml`` the plugin is
+inert and says so in one summary line, importing nothing heavy. A run that replays nothing
+loads nothing at its end, and the xdist controller validates nothing itself.
+
 Settings, in one order: command line > ``[tool.cassette_contracts]`` in pyproject.toml >
-built-in defaults.
+built-in defaults; the plugin and the CLI read the same settings.
 """
 
 from __future__ import annotations
@@ -125,7 +134,7 @@ def pytest_runtest_call(item: pytest.Item) -> Generator[None, Any, Any]:
     cassette = getattr(item, "funcargs", {}).get("vcr")
     if cassette is None or not state.replaying(cassette):
         return (yield)
-    with state.tracking():
+    with state.tracking(cassette):
         try:
             result = yield
         except (Exception, pytest.fail.Exception) as exc:
@@ -184,6 +193,17 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     state.save_plays()
     if state.finish(session.config) and session.exitstatus == pytest.ExitCode.OK:
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
+    workeroutput = getattr(session.config, "workeroutput", None)
+    if workeroutput is not None:  # an xdist worker: its counts go to the controller's summary
+        workeroutput["cassette_contracts"] = state.worker_output()
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: Any) -> None:
+    """xdist controller: add a finished worker's counts to the summary."""
+    output = getattr(node, "workeroutput", {}).get("cassette_contracts")
+    if output:
+        _state(node.config).merge_worker(output)
 
 
 def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:

@@ -183,3 +183,13 @@ def test_a_broken_worker_file_is_an_input_error_naming_it(
     with pytest.raises(InputError, match=message) as caught:
         ReadRecorder.load_all(tmp_path)
     assert "gw3.json" in str(caught.value)
+
+
+def test_untracked_contracts_survive_the_worker_files_and_merge(tmp_path: Path) -> None:
+    """A contract noted untracked by any worker is untracked in the merged result."""
+    first, second = ReadRecorder(), ReadRecorder()
+    first.note_untracked("github.users_get")
+    second.note_untracked("github.repos_get")
+    first.save(tmp_path, "gw0")
+    second.save(tmp_path, "gw1")
+    assert ReadRecorder.load_all(tmp_path).untracked == {"github.users_get", "github.repos_get"}

@@ -236,3 +236,21 @@ def test_odd_key_pinned_and_read_is_covered(key: str) -> None:
     report = coverage_report(recorder, {"odd": set(pinned_fields(schema))})
     assert report.ok, report.render("text")
     assert report.contracts[0].unread_pins == ()
+
+
+@pytest.mark.parametrize("fmt", ["text", "markdown", "github"])
+def test_unread_pins_of_an_untracked_contract_are_no_candidates_to_unpin(fmt: str) -> None:
+    """Pins seen unread where the code parsed some responses itself are not advised for removal."""
+    reads = recorded("name")
+    reads.note_untracked("github.repos_get")
+    report = coverage_report(reads, {"github.repos_get": {"$.name", "$.owner"}})
+    assert report.contracts[0].unread_pins == ("$.owner",)
+    assert "candidate" not in report.render(fmt).lower()
+
+
+def test_a_contract_only_parsed_untracked_is_reported_as_not_tracked() -> None:
+    """No read seen, but responses replayed and parsed by the code: "not tracked"."""
+    reads = ReadRecorder()
+    reads.note_untracked("github.repos_get")
+    text = coverage_report(reads, {"github.repos_get": {"$.name"}}).render("text")
+    assert text.startswith("-    github.repos_get: not tracked: ")

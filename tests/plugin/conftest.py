@@ -11,10 +11,13 @@ import textwrap
 from collections.abc import Callable
 from pathlib import Path
 
+import aiohttp  # noqa: F401
+import httpx  # noqa: F401
 import pytest
 
 # Imported here, in the outer process, so pytester's in-process runs reuse them: a run drops
-# the modules it imported, and re-importing PyYAML pairs its cached C extension with fresh
+# the modules it imported (aiohttp and httpx would be imported again by every client-coverage
+# project, at a cost), and re-importing PyYAML pairs its cached C extension with fresh
 # Python classes ("could not determine a constructor for the tag None").
 import vcr.serializers.yamlserializer  # noqa: F401
 import yaml  # noqa: F401
@@ -74,18 +77,24 @@ def vcr_cassette_dir(contract_cassettes_dir):
 MakeProject = Callable[..., Path]
 
 
+def cassette(payload: object, uri: str = "https://api.github.com/users/octo") -> str:
+    """A one-interaction cassette replaying ``payload`` as the JSON response to GET ``uri``."""
+    body = json.dumps(payload).replace("'", "''")  # inside a single-quoted YAML scalar
+    return CASSETTE.format(body=body).replace("https://api.github.com/users/octo", uri)
+
+
 @pytest.fixture
 def make_project(pytester: pytest.Pytester) -> MakeProject:
     """Write the project with the given payload and test body; return its folder."""
 
-    def make(payload: dict[str, object], tests: str) -> Path:
+    def make(payload: dict[str, object], tests: str, *, pyproject: str = PYPROJECT) -> Path:
         root = pytester.path
-        (root / "pyproject.toml").write_text(PYPROJECT)
+        (root / "pyproject.toml").write_text(pyproject)
         (root / "schemas").mkdir(exist_ok=True)
         (root / "schemas" / "user.schema.json").write_text(json.dumps(USER_SCHEMA))
         (root / "schemas" / "contracts.toml").write_text(CONTRACTS)
         (root / "cassettes").mkdir(exist_ok=True)
-        (root / "cassettes" / "user.yaml").write_text(CASSETTE.format(body=json.dumps(payload)))
+        (root / "cassettes" / "user.yaml").write_text(cassette(payload))
         (root / "test_client.py").write_text(TEST_HEADER + textwrap.dedent(tests))
         return root
 

@@ -1,0 +1,147 @@
+"""The plugin as a new project meets it: pytest-recording's defaults, no fixture to copy, no
+contracts yet, settings read from pyproject.toml like the CLI reads them, and nothing paid by
+runs that replay nothing.
+
+The payloads are synthetic test inputs (see conftest.py)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from .conftest import CONTRACTS, USER_SCHEMA, cassette
+
+TESTS = """
+import pytest
+import requests
+
+
+@pytest.mark.vcr
+def test_fetch_user():
+    assert requests.get("{url}").json()["login"] == "octo"
+"""
+
+# pytest's own settings only; record mode "none" is pytest-recording's default.
+PYTEST_ONLY = """\
+[tool.pytest.ini_options]
+addopts = ["-p", "no:cacheprovider"]
+"""
+
+# Prints, as the process ends, which heavy modules it imported (for runpytest_subprocess).
+IMPORTS_PROBE = """
+import sys
+
+
+def pytest_unconfigure(config):
+    role = "worker" if hasattr(config, "workerinput") else "main"
+    for name in ("jsonschema", "cassette_contracts._check"):
+        print(f"{role} imported {name}: {name in sys.modules}")
+"""
+
+
+def _project(
+    root: Path,
+    payload: dict[str, object],
+    *,
+    contracts: bool = True,
+    url: str = "https://api.github.com/users/octo",
+    pyproject: str = PYTEST_ONLY,
+) -> Path:
+    """A project laid out by pytest-recording's defaults; the test's cassette path."""
+    (root / "pyproject.toml").write_text(pyproject)
+    if contracts:
+        (root / "schemas").mkdir()
+        (root / "schemas" / "user.schema.json").write_text(json.dumps(USER_SCHEMA))
+        (root / "schemas" / "contracts.toml").write_text(CONTRACTS)
+    tests = root / "tests"
+    (tests / "cassettes" / "test_client").mkdir(parents=True)
+    (tests / "test_client.py").write_text(TESTS.format(url=url))
+    path = tests / "cassettes" / "test_client" / "test_fetch_user.yaml"
+    path.write_text(cassette(payload, url))
+    return path
+
+
+def test_cassettes_in_pytest_recordings_default_folder_are_checked(
+    pytester: pytest.Pytester,
+) -> None:
+    """Cassettes at cassettes/<module>/ beside the tests are held to their contracts."""
+    _project(pytester.path, {"login": "octo", "public_repos": "eight"})
+    result = pytester.runpytest()
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(
+        [
+            "*tests/cassettes/test_client/test_fetch_user.yaml:2: interaction 0: GET *",
+            "*contract 'user' is broken at $.public_repos*",
+        ]
+    )
+
+
+def test_without_contracts_the_plugin_says_so_in_one_line(pytester: pytest.Pytester) -> None:
+    """No contracts.toml yet: tests replay unchecked and the summary says so, once."""
+    _project(pytester.path, {"login": "octo", "public_repos": "eight"}, contracts=False)
+    result = pytester.runpytest()
+    result.assert_outcomes(passed=1)
+    ours = [line for line in result.stdout.lines if line.startswith("cassette-contracts")]
+    assert ours == [
+        "cassette-contracts: no contracts yet (schemas/contracts.toml not found): "
+        "replayed cassettes are not checked"
+    ]
+
+
+def test_without_contracts_jsonschema_is_never_imported(pytester: pytest.Pytester) -> None:
+    """A project without contracts does not pay for loading any."""
+    _project(pytester.path, {"login": "octo", "public_repos": 8}, contracts=False)
+    pytester.makeconftest(IMPORTS_PROBE)
+    result = pytester.runpytest_subprocess()
+    result.assert_outcomes(passed=1)
+    result.stdout.fnmatch_lines(["main imported jsonschema: False"])
+
+
+def test_run_that_replays_nothing_loads_no_contracts(pytester: pytest.Pytester) -> None:
+    """With contracts but no replaying test, nothing is loaded at session end."""
+    _project(pytester.path, {"login": "octo", "public_repos": 8})
+    (pytester.path / "tests" / "test_client.py").write_text("def test_plain():\n    pass\n")
+    pytester.makeconftest(IMPORTS_PROBE)
+    result = pytester.runpytest_subprocess()
+    result.assert_outcomes(passed=1)
+    result.stdout.fnmatch_lines(["main imported jsonschema: False"])
+
+
+def test_xdist_controller_does_no_validation_work(pytester: pytest.Pytester) -> None:
+    """Under xdist the workers validate; the controller only merges reads and judges coverage."""
+    _project(pytester.path, {"login": "octo", "public_repos": 8})
+    pytester.makeconftest(IMPORTS_PROBE)
+    result = pytester.runpytest_subprocess("-n", "2", "-s")
+    result.assert_outcomes(passed=1)
+    result.stdout.fnmatch_lines(
+        ["*1 replayed interaction(s) held to their contracts*", "ok   user: 1 fields read*"]
+    )
+    result.stdout.fnmatch_lines(["main imported cassette_contracts._check: False"])
+
+
+@pytest.mark.parametrize(
+    ("setting", "outcome"),
+    [("", "failed"), ("strict = true", "failed"), ("strict = false", "passed")],
+)
+def test_interaction_without_contract_fails_when_strict_else_warns(
+    pytester: pytest.Pytester, setting: str, outcome: str
+) -> None:
+    """`strict` in [tool.cassette_contracts] decides, as for the CLI: fail, or a summary warning."""
+    pyproject = PYTEST_ONLY + f"\n[tool.cassette_contracts]\n{setting}\n"
+    url = "https://api.github.com/orgs/octo"
+    _project(pytester.path, {"login": "octo"}, url=url, pyproject=pyproject)
+    result = pytester.runpytest()
+    result.assert_outcomes(**{outcome: 1})
+    expected = (
+        f"*tests/cassettes/test_client/test_fetch_user.yaml:2: interaction 0*no contract*GET {url}*"
+    )
+    result.stdout.fnmatch_lines([expected])
+    if outcome == "passed":
+        result.stdout.fnmatch_lines(
+            [
+                "cassette-contracts: warning: 1 replayed interaction(s) match no contract "
+                "(strict = false):"
+            ]
+        )
