@@ -44,7 +44,7 @@ __all__ = [
 ]
 
 #: What a response body is: only ``json`` bodies get a schema today; the others are listed
-#: in the plan (the contract format has no body kinds yet).
+#: in the plan (contracts with ``body = ...`` are written by hand for now).
 BODY_KINDS = ("json", "empty", "text", "event-stream", "binary")
 
 _IDENTIFIER = re.compile(

@@ -260,8 +260,8 @@ def _skip(endpoint: Endpoint, kinds: Counter[tuple[str, str]]) -> Skipped:
     if len(counted) == 1:
         kind = next(iter(counted))
         reason = (
-            f"{kind} body ({'; '.join(d.split(': ', 1)[1] for d in details)}): the contract "
-            "format has no body kinds yet"
+            f"{kind} body ({'; '.join(d.split(': ', 1)[1] for d in details)}): init infers "
+            f'no contract for it yet; declare one with body = "{kind}"'
         )
     else:
         mixed = ", ".join(f"{kind} x{n}" for kind, n in sorted(counted.items()))
