@@ -11,7 +11,7 @@ line are relative to the working folder.
 from __future__ import annotations
 
 import re
-import sys
+import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -21,18 +21,18 @@ from typing import Any
 
 from .errors import UsageError
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib  # type: ignore[import-not-found,unused-ignore]
-
 __all__ = ["DEFAULTS", "Settings", "find_pyproject", "load_settings"]
 
 TABLE = "tool.cassette_contracts"
 
+#: Response headers kept in a fresh cassette's provenance when no ``provenance_headers`` are
+#: set: the usual ways a server says which software and API version answered.
+GENERIC_PROVENANCE_HEADERS = ["Server", "X-Powered-By", "Api-Version", "X-Api-Version"]
+
 #: Every allowed key with its built-in default. The kind of the default is the kind of the
-#: setting: a str is a path, a bool a flag, a dict a table of strings.
-DEFAULTS: dict[str, str | bool | dict[str, str]] = {
+#: setting: a str is a path (or, for ``rerecord_marker``, a marker expression), a bool a flag,
+#: a dict a table of strings, a list a list of strings.
+DEFAULTS: dict[str, str | bool | dict[str, str] | list[str]] = {
     "cassettes": "cassettes",
     "schemas": "schemas",
     "strict": True,
@@ -40,8 +40,20 @@ DEFAULTS: dict[str, str | bool | dict[str, str]] = {
     # Where the pytest plugin collects which payload fields the code reads.
     "coverage_dir": ".cassette-contracts/coverage",
     # Base-URL environment variable -> the real service it stands for, e.g.
-    # GITHUB_API_URL = "https://api.github.com": recordings against an override keep the real host.
+    # SHOP_API_URL = "https://api.shop.example": recordings against an override keep the real
+    # host. No upstream is known unless listed here.
     "upstreams": {},
+    # `rerecord` / `drift`: the test paths they run (default: pytest's own testpaths), and the
+    # marker expression that selects the tests that record (default "vcr": every test that
+    # uses a cassette, as pytest-recording marks them). Tests marked `frozen_cassette` are
+    # always left out.
+    "rerecord_tests": [],
+    "rerecord_marker": "vcr",
+    # Environment variables the recording run gets unless the environment sets them (e.g. a
+    # bound on a client's rate-limit wait); replays never get them.
+    "rerecord_env": {},
+    # Response headers whose first value is kept in a fresh cassette's provenance.
+    "provenance_headers": GENERIC_PROVENANCE_HEADERS,
     # Values that look like secrets but are not (paging cursors), for the scrubber and scan:
     # a JSON path ("$.meta.next_token") or a regular expression on the value ("^next:"),
     # each with the reason it is safe.
@@ -72,6 +84,11 @@ class Settings:
     secrets_allow: Mapping[str, str] = field(default_factory=dict)
     max_age: timedelta | None = None
     max_age_policy: str = "warn"
+    #: Test paths `rerecord` / `drift` run (relative to ``root``); empty: pytest's testpaths.
+    rerecord_tests: tuple[Path, ...] = ()
+    rerecord_marker: str = "vcr"
+    rerecord_env: Mapping[str, str] = field(default_factory=dict)
+    provenance_headers: tuple[str, ...] = tuple(GENERIC_PROVENANCE_HEADERS)
 
     @property
     def contracts(self) -> Path:
@@ -132,6 +149,9 @@ def _checked(key: str, value: Any, origin: str) -> Any:
     if isinstance(default, bool):
         if not isinstance(value, bool):
             raise UsageError(f"{origin}: {key} must be true or false, got {value!r}")
+    elif isinstance(default, list):
+        if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
+            raise UsageError(f"{origin}: {key} must be a list of non-empty strings, got {value!r}")
     elif isinstance(default, dict):
         if not isinstance(value, Mapping) or not all(
             isinstance(k, str) and isinstance(v, str) for k, v in value.items()
@@ -178,4 +198,11 @@ def load_settings(start: str | PathLike[str] | None = None, **overrides: Any) ->
         secrets_allow=dict(merged["secrets_allow"]),
         max_age=parse_max_age(merged["max_age"]),
         max_age_policy=str(merged["max_age_policy"]),
+        rerecord_tests=tuple(
+            Path(p) if Path(p).is_absolute() else origin.get("rerecord_tests", root) / p
+            for p in merged["rerecord_tests"]
+        ),
+        rerecord_marker=str(merged["rerecord_marker"]),
+        rerecord_env=dict(merged["rerecord_env"]),
+        provenance_headers=tuple(merged["provenance_headers"]),
     )

@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-import sys
+import tomllib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
@@ -41,11 +41,6 @@ from urllib.parse import urlsplit
 from ._bodies import BodyKind
 from ._cassette import Interaction
 from .errors import ContractMapError, NoContractError, display_path
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib  # type: ignore[import-not-found,unused-ignore]
 
 __all__ = ["AUTH_RULES", "BODIES", "HEADER_TYPES", "Contract", "ContractMap", "HeaderPin"]
 
@@ -346,7 +341,7 @@ def _parse_entry(entry: Any, number: int, path: Path) -> Contract:
     if not _METHOD.fullmatch(method) or parts.scheme not in ("http", "https") or not parts.netloc:
         raise bad(
             f"request {request!r} must be 'METHOD URL', e.g. "
-            "'GET https://api.github.com/users/{username}'"
+            "'GET https://api.example.com/users/{username}'"
         )
     if parts.query or parts.fragment:
         raise bad(

@@ -14,9 +14,16 @@ pins (the table is in docs/drift-rules.md):
   on unpinned fields (no client code relies on them), changes the schema already allows,
   narrowing (non-nullable, fewer types), deprecation announcements.
 
+Status codes are compared per request (method + URL), so a suite that grows or a partial
+fresh recording does not look like a changed API: a request both sides recorded that now gets
+another status is **breaking**; a status recorded only on the fresh side, for requests the
+baseline never made, is informational ``new``; one recorded only on the baseline side, for
+requests the fresh run did not make, is informational ``not re-recorded``.
+
 Only payloads whose status code appears on both sides are compared field by field, so error
-bodies are never diffed against success bodies. A child of a path that disappeared or changed
-kind is not reported again: the parent's change says it.
+bodies are never diffed against success bodies. Bodies are read decoded (``decoded_body``:
+gzip, deflate, br, zstd undone), as the client reads them. A child of a path that disappeared
+or changed kind is not reported again: the parent's change says it.
 
 Renderers: :func:`render_text`, :func:`render_json`, :func:`render_markdown` (a pull-request
 comment, one table per endpoint) and :func:`render_junit`; :func:`render` picks one by name.
@@ -27,7 +34,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 from typing import Any, Protocol
 from xml.etree import ElementTree as ET
 
@@ -45,6 +52,7 @@ __all__ = [
     "DriftReport",
     "Interaction",
     "diff_endpoint",
+    "diff_statuses",
     "render",
     "render_json",
     "render_junit",
@@ -61,8 +69,9 @@ class Interaction(Protocol):
     """What the diff needs of a recorded interaction (``_cassette.Interaction`` fits).
 
     ``response_body`` may be decoded JSON (dict, list, ...) or ``bytes``/``str`` JSON text;
-    a body that is not JSON is compared by status and headers only. Header values are a
-    string or a list of strings.
+    an interaction that also has ``decoded_body`` (``_cassette.Interaction``: the body with
+    its Content-Encoding undone) is read through that. A body that is not JSON is compared by
+    status and headers only. Header values are a string or a list of strings.
     """
 
     @property
@@ -77,7 +86,7 @@ class Interaction(Protocol):
     def response_body(self) -> object: ...
 
 
-class ChangeKind(str, Enum):
+class ChangeKind(StrEnum):
     """What changed between the baseline and the fresh recording."""
 
     FIELD_ADDED = "field added"
@@ -87,6 +96,8 @@ class ChangeKind(str, Enum):
     BECAME_NULLABLE = "became nullable"
     BECAME_NON_NULLABLE = "became non-nullable"
     STATUS_CHANGED = "status code changed"
+    NEW = "new"
+    NOT_RERECORDED = "not re-recorded"
     CONTENT_TYPE_CHANGED = "content type changed"
     DEPRECATION_HEADER = "deprecation header"
 
@@ -200,7 +211,8 @@ def _decode(body: object) -> tuple[bool, Any]:
 def _observe(interactions: Iterable[Interaction]) -> _Shape:
     shape = _Shape()
     for interaction in interactions:
-        is_json, value = _decode(interaction.response_body)
+        body = getattr(interaction, "decoded_body", None)
+        is_json, value = _decode(interaction.response_body if body is None else body)
         if is_json:
             shape.add(value)
     return shape
@@ -446,11 +458,15 @@ def diff_endpoint(
     pinned: Mapping[str, PinnedField],
     baseline: Sequence[Interaction],
     fresh: Sequence[Interaction],
+    *,
+    statuses: bool = True,
 ) -> list[Change]:
     """The changes from ``baseline`` to ``fresh`` recordings of one endpoint, classified.
 
     ``pinned`` is what the contract's schema pins (:func:`~._pinned.pinned_fields`). Raises
-    ``InputError`` when a side has no interaction: there is nothing to compare.
+    ``InputError`` when a side has no interaction: there is nothing to compare. With
+    ``statuses`` False the status codes are left to the caller (:func:`diff_statuses` over
+    every contract of the endpoint).
     """
     for side, interactions in (("baseline", baseline), ("fresh", fresh)):
         if not interactions:
@@ -459,18 +475,8 @@ def diff_endpoint(
                 "record the endpoint on both sides before comparing"
             )
     differ = _Differ(contract_name, pinned)
-
-    base_status = {i.status for i in baseline}
-    fresh_status = {i.status for i in fresh}
-    if base_status != fresh_status:
-        differ.add(
-            ChangeKind.STATUS_CHANGED,
-            "status",
-            _set_text(base_status),
-            _set_text(fresh_status),
-            True,
-            "clients branch on the status code; a different one means a different response",
-        )
+    if statuses:
+        differ.changes += diff_statuses({contract_name: baseline}, {contract_name: fresh})
 
     base_media, fresh_media = _media_types(baseline), _media_types(fresh)
     if base_media != fresh_media:
@@ -496,12 +502,101 @@ def diff_endpoint(
                 f"the API announces a change ({name}); nothing breaks yet, plan the migration",
             )
 
-    common = base_status & fresh_status
+    common = {i.status for i in baseline} & {i.status for i in fresh}
     differ.field_changes(
         _observe(i for i in baseline if i.status in common),
         _observe(i for i in fresh if i.status in common),
     )
     return differ.changes
+
+
+def _request(interaction: Interaction) -> tuple[str, str]:
+    return interaction.method.upper(), interaction.uri
+
+
+def diff_statuses(
+    baseline: Mapping[str, Sequence[Interaction]], fresh: Mapping[str, Sequence[Interaction]]
+) -> list[Change]:
+    """Status drift of one endpoint; each side's interactions grouped by contract name.
+
+    Breaking: a request (method + URL) recorded on both sides answered with other status
+    codes. Informational: a status recorded only on the fresh side for requests the baseline
+    never made (``new``), or only on the baseline side for requests the fresh run did not make
+    (``not re-recorded``). A status both sides recorded, for whatever requests, is no change.
+    """
+
+    def index(
+        side: Mapping[str, Sequence[Interaction]],
+    ) -> tuple[dict[tuple[str, str], set[int]], dict[int, str], dict[int, list[tuple[str, str]]]]:
+        by_request: dict[tuple[str, str], set[int]] = {}
+        contract_of: dict[int, str] = {}
+        requests_of: dict[int, list[tuple[str, str]]] = {}
+        for name, interactions in sorted(side.items()):
+            for interaction in interactions:
+                key = _request(interaction)
+                by_request.setdefault(key, set()).add(interaction.status)
+                contract_of.setdefault(interaction.status, name)
+                requests_of.setdefault(interaction.status, []).append(key)
+        return by_request, contract_of, requests_of
+
+    base_requests, base_contract, base_of = index(baseline)
+    fresh_requests, fresh_contract, fresh_of = index(fresh)
+    changes: list[Change] = []
+    changed: dict[tuple[str, str], list[str]] = {}  # (before, after) -> requests
+    for key in sorted(base_requests.keys() & fresh_requests.keys()):
+        was, now = base_requests[key], fresh_requests[key]
+        if was != now:
+            changed.setdefault((_set_text(was), _set_text(now)), []).append(" ".join(key))
+    for (before, after), requests in changed.items():
+        first = int(before.split(",")[0])
+        more = f" and {len(requests) - 1} more" if len(requests) > 1 else ""
+        changes.append(
+            Change(
+                contract=base_contract[first],
+                kind=ChangeKind.STATUS_CHANGED,
+                path="status",
+                severity=BREAKING,
+                reason=(
+                    f"{requests[0]}{more} now answered {after} instead of {before}: clients "
+                    "branch on the status code"
+                ),
+                before=before,
+                after=after,
+            )
+        )
+    for status in sorted(fresh_of.keys() - base_of.keys()):
+        if not any(key in base_requests for key in fresh_of[status]):
+            changes.append(
+                Change(
+                    contract=fresh_contract[status],
+                    kind=ChangeKind.NEW,
+                    path="status",
+                    severity=INFORMATIONAL,
+                    reason=(
+                        f"recorded only by the fresh run ({' '.join(fresh_of[status][0])}), "
+                        "for a request the baseline never made: nothing to compare yet"
+                    ),
+                    before="absent",
+                    after=str(status),
+                )
+            )
+    for status in sorted(base_of.keys() - fresh_of.keys()):
+        if not any(key in fresh_requests for key in base_of[status]):
+            changes.append(
+                Change(
+                    contract=base_contract[status],
+                    kind=ChangeKind.NOT_RERECORDED,
+                    path="status",
+                    severity=INFORMATIONAL,
+                    reason=(
+                        f"the fresh run did not make this request ({' '.join(base_of[status][0])}"
+                        "): nothing to compare"
+                    ),
+                    before=str(status),
+                    after="absent",
+                )
+            )
+    return changes
 
 
 # --------------------------------------------------------------------------------------------

@@ -50,6 +50,7 @@ from importlib import metadata as importlib_metadata
 from pathlib import Path
 from typing import Any
 
+from ._config import GENERIC_PROVENANCE_HEADERS
 from .errors import CassetteError, InputError, RecordingFailed
 
 __all__ = [
@@ -68,14 +69,9 @@ __all__ = [
     "tool_versions",
 ]
 
-#: Response headers that say which version of an upstream answered; kept in provenance.
-UPSTREAM_VERSION_HEADERS = (
-    "X-GitHub-Api-Version-Selected",
-    "X-GitHub-Media-Type",
-    "Server",
-    "X-Powered-By",
-    "Api-Version",
-)
+#: Response headers that say which version of an upstream answered, kept in provenance when
+#: the caller names none (setting ``provenance_headers``).
+UPSTREAM_VERSION_HEADERS = tuple(GENERIC_PROVENANCE_HEADERS)
 
 #: Every file promotion puts into the cassettes folder starts with this (and none ends in
 #: ``.yaml``, so a reader never mistakes one for a cassette).
@@ -398,9 +394,11 @@ def tool_versions() -> dict[str, str]:
     return versions
 
 
-def _upstream_headers(interactions: list[Mapping[str, Any]]) -> dict[str, str]:
+def _upstream_headers(
+    interactions: list[Mapping[str, Any]], names: Iterable[str]
+) -> dict[str, str]:
     found: dict[str, str] = {}
-    wanted = {name.lower(): name for name in UPSTREAM_VERSION_HEADERS}
+    wanted = {name.lower(): name for name in names}
     for interaction in interactions:
         headers = interaction.get("response", {}).get("headers", {}) or {}
         for name, values in headers.items():
@@ -415,11 +413,14 @@ def stamp_provenance(
     *,
     recorded_at: datetime | None = None,
     upstreams: Mapping[str, str] | None = None,
+    headers: Iterable[str] = UPSTREAM_VERSION_HEADERS,
 ) -> dict[str, Any]:
     """Write this recording's provenance into the cassette's ``metadata`` and return it.
 
-    Records ``recorded_at`` (UTC), the versions of the harness, vcrpy and requests, the
-    upstream version headers seen in the responses, and the real base URLs recorded from.
+    Records ``recorded_at`` (UTC), the versions of the harness, vcrpy and requests, the first
+    value of each response header in ``headers`` (which version of the upstream answered;
+    setting ``provenance_headers``), and the real base URLs recorded from (``upstreams``, only
+    when some are configured).
     CassetteError (one line) when the file is not a whole cassette (a recording cut off).
     """
     import yaml
@@ -453,7 +454,9 @@ def stamp_provenance(
         "source": "live recording by `cassette-contracts rerecord`",
         "recorded_at": when,
         "recorded_with": tool_versions(),
-        "upstream_version_headers": _upstream_headers(list(data.get("interactions") or [])),
+        "upstream_version_headers": _upstream_headers(
+            list(data.get("interactions") or []), headers
+        ),
     }
     if upstreams:
         provenance["upstreams"] = dict(upstreams)

@@ -53,7 +53,7 @@ def _split_base(url: str, role: str) -> tuple[str, str, int, str]:
     if scheme not in _DEFAULT_PORTS or not parts.hostname:
         raise UsageError(
             f"{role} {url!r} is not an http(s) base URL; expected e.g. 'http://127.0.0.1:8123' "
-            "or 'https://api.github.com'"
+            "or 'https://api.example.com'"
         )
     if parts.query or parts.fragment:
         raise UsageError(f"{role} {url!r} has a query or fragment; give only scheme, host, path")

@@ -2,16 +2,19 @@
 
 ``rerecord`` never writes into the committed cassette folder until everything has been checked:
 
-1. **record** — the client tests that use a cassette (``-m vcr``, plus ``--only`` as ``-k``)
-   run in a ``sys.executable -m pytest`` subprocess, record mode ``once``, into a fresh staging
-   folder ``.staging/rerecord-<UTC>-<n>/cassettes`` (``--contract-cassettes``). The plugin
-   scrubs secrets and stores the real hosts before vcrpy writes anything. Output goes to
-   ``staging/pytest.log``; the rate-limit wait of the clients is bounded
-   (``API_CLIENTS_MAX_RATE_LIMIT_WAIT``, 60 s unless set). A failure that comes from the
-   upstream (connection refused or reset, timeout, rate limit, unexpected status) stops here,
-   with the first such line of the log as the reason; so does a killed pytest.
+1. **record** — the tests that record (settings ``rerecord_tests``: paths, default pytest's
+   testpaths; ``rerecord_marker``: a marker expression, default ``vcr``, every test that uses
+   a cassette; never ``frozen_cassette``; plus ``--only`` as ``-k``) run in a
+   ``sys.executable`` pytest subprocess, record mode ``once``, into a fresh staging folder
+   ``.staging/rerecord-<UTC>-<n>/cassettes`` (``--contract-cassettes``), with the variables of
+   ``rerecord_env`` set unless the environment sets them. The plugin scrubs secrets and stores
+   the real hosts (``upstreams``) before vcrpy writes anything. Output goes to
+   ``staging/pytest.log``. A failure that comes from the upstream stops here: the recording
+   pytest loads :mod:`._probe`, which reports each failed test as data — a connection or
+   timeout error of requests, urllib3, httpx or aiohttp anywhere in its exception chain, or a
+   5xx / 429 response recorded into its cassette; so does a killed pytest.
 2. **replay**, when some tests failed while recording: some only make sense on replay (they
-   count plays, or read the cassette before sending). The same client tests then replay the
+   count plays, or read the cassette before sending). The same tests then replay the
    fresh cassettes (over a copy of the committed ones, so tests whose cassettes were not
    re-recorded still find theirs) with record mode ``none``, and their result decides: the
    fresh recordings must satisfy the tests. (Done after steps 3-6, before promotion.)
@@ -25,6 +28,13 @@
    the re-recorded cassettes replace their committed counterparts as one set, all or nothing
    (a journal; :func:`~._record.promote`). Cassettes the run did not re-record (``--only``)
    stay; none is ever deleted. Then the staging folder is removed; a failed run keeps it.
+
+**Pruning.** Recording goes into an empty staging folder with record mode ``once``, so a fresh
+cassette holds exactly the requests its tests made: promoting it drops the interactions of the
+committed cassette that no test requests any more. The outcome names each one (file, index,
+line, request; :func:`stale_interactions`): a committed interaction with no fresh one for the
+same method and URL (counted, so a request made once less is one dropped). Cassettes the run
+did not re-record (frozen, not selected) are never touched, so never pruned.
 
 The whole run holds the cassettes lock (:func:`~._record.cassettes_lock`), after finishing or
 undoing any promotion a killed run left (:func:`~._record.recover`), and refuses a symlink
@@ -49,6 +59,7 @@ import shutil
 import signal
 import subprocess
 import sys
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -76,9 +87,6 @@ if TYPE_CHECKING:
     from ._scrub import Finding
 
 __all__ = [
-    "CLIENT_TESTS",
-    "DEFAULT_UPSTREAMS",
-    "RATE_LIMIT_WAIT",
     "DriftOutcome",
     "RecordingFailed",
     "RerecordOutcome",
@@ -86,34 +94,16 @@ __all__ = [
     "drift",
     "recover_interrupted",
     "rerecord",
+    "stale_interactions",
 ]
 
-#: The client tests that record the cassettes, relative to the project root.
-#: The client tests that re-record: those that use a cassette, except the ones whose cassette
-#: captures an event the live API cannot reproduce on demand (marker ``frozen_cassette``).
-SELECTION = "vcr and not frozen_cassette"
-CLIENT_TESTS = "tests/clients"
+#: Tests marked so are never re-recorded: their cassette captures an event the live API
+#: cannot reproduce on demand.
+FROZEN_MARKER = "frozen_cassette"
 #: Staging folders live here, relative to the project root (gitignored).
 STAGING = ".staging"
-#: Bounded wait (seconds) for a rate limit while recording, unless the environment sets one.
-RATE_LIMIT_WAIT = "60"
-RATE_LIMIT_WAIT_ENV = "API_CLIENTS_MAX_RATE_LIMIT_WAIT"
-#: Base-URL variables and the real services, when ``[tool.cassette_contracts.upstreams]`` is
-#: not set.
-DEFAULT_UPSTREAMS: Mapping[str, str] = {
-    "GITHUB_API_URL": "https://api.github.com",
-    "JSONPLACEHOLDER_URL": "https://jsonplaceholder.typicode.com",
-    "NTFY_URL": "https://ntfy.sh",
-}
 #: Variables the recording pytest gets back for every test (a project conftest may clear them).
 KEEP_ENV = "CASSETTE_CONTRACTS_RECORDING_ENV"
-
-# The clients' errors that say the upstream failed, as pytest prints them; the lower-level
-# requests errors (printed first in a chained traceback) only when no client error shows.
-_CLIENT_ERROR = re.compile(
-    r"\b(ApiConnectionError|ApiTimeoutError|RateLimitedError|UpstreamError|NotFoundError)\b:\s*(.+)"
-)
-_TRANSPORT_ERROR = re.compile(r"\b(ConnectionError|ReadTimeout|ConnectTimeout)\b:\s*(.+)")
 _SUMMARY = re.compile(r"^=*\s*(.*\b(failed|passed|error|errors|no tests ran)\b.*?)\s*=*$")
 _FAILED_LINE = re.compile(r"^(FAILED|ERROR) (.+)$")
 
@@ -152,6 +142,9 @@ class RerecordOutcome:
     check: CheckResult | None = None
     findings: list[Finding] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    #: The committed interactions no test requests any more, one line each (file:line,
+    #: index, request): promotion drops them.
+    dropped: list[str] = field(default_factory=list)
     #: The exit code when ``reason`` is set: 1 the fresh cassettes do not hold (contracts,
     #: breaking drift, secrets, replay), 3 they could not be recorded or promoted.
     code: int = 1
@@ -170,6 +163,12 @@ class RerecordOutcome:
                 f"rerecord: promoted {len(self.promoted)} cassette(s): "
                 + ", ".join(p.as_posix() for p in self.recorded)
             )
+            if self.dropped:
+                lines.append(
+                    f"rerecord: dropped {len(self.dropped)} stale interaction(s) no test "
+                    "requests any more:"
+                )
+                lines += [f"  {line}" for line in self.dropped]
         if self.report is not None:
             where = f" (report: {self.staging / 'drift.md'})" if self.staging.exists() else ""
             lines.append(f"drift: {self.report.summary()}{where}")
@@ -206,7 +205,7 @@ class DriftOutcome:
 
 
 # The recording subprocess: pytest plus one small plugin that, before each test runs (after
-# its fixtures), puts back the upstream overrides, tokens and rate-limit bound named in
+# its fixtures), puts back the upstream overrides, tokens and `rerecord_env` variables named in
 # $CASSETTE_CONTRACTS_RECORDING_ENV. A project conftest that clears them for offline replays
 # would otherwise send the recording to the real host. Nothing of cassette_contracts is
 # imported before pytest starts (its plugin must be imported by pytest, for assertion rewriting).
@@ -256,19 +255,6 @@ def _signal_name(returncode: int) -> str:
         return f"{signal.Signals(-returncode).name} ({-returncode})"
     except ValueError:
         return f"signal {-returncode}"
-
-
-def upstream_failure(log_text: str) -> str | None:
-    """The first line of a pytest log that says an upstream failed, cleaned to one line."""
-    errors = [
-        line.strip()[1:].strip() for line in log_text.splitlines() if line.strip().startswith("E ")
-    ]
-    for pattern in (_CLIENT_ERROR, _TRANSPORT_ERROR):
-        for text in errors:
-            match = pattern.search(text)
-            if match:
-                return f"{match.group(1)}: {match.group(2).strip()}"
-    return None
 
 
 def pytest_summary(log_text: str) -> str:
@@ -322,15 +308,32 @@ class _Recording:
 
 
 def _upstreams(settings: Settings) -> dict[str, str]:
-    configured = dict(getattr(settings, "upstreams", None) or {})
-    return configured or dict(DEFAULT_UPSTREAMS)
+    """Base-URL variable -> real service: only what ``upstreams`` lists."""
+    return dict(settings.upstreams)
 
 
-def _client_tests(settings: Settings, client_tests: Path | None) -> Path:
-    tests = client_tests or settings.root / CLIENT_TESTS
-    if not tests.exists():
-        raise UsageError(f"no client tests at {tests}: rerecord runs them to record cassettes")
-    return tests
+def _test_paths(settings: Settings, tests: Sequence[Path] | None) -> list[str]:
+    """The test paths of the recording pytest (none: pytest's own testpaths)."""
+    paths = list(settings.rerecord_tests if tests is None else tests)
+    for path in paths:
+        if not path.exists():
+            raise UsageError(
+                f"rerecord_tests: no such test path {path} ([tool.cassette_contracts] "
+                "rerecord_tests lists the tests that record cassettes)"
+            )
+    return [str(path) for path in paths]
+
+
+def _selection(settings: Settings, only: str | None) -> list[str]:
+    """``-m`` (the recording tests, never frozen ones) and ``-k`` (``--only``) for pytest."""
+    marker = f"({settings.rerecord_marker}) and not {FROZEN_MARKER}"
+    return ["-m", marker, *(["-k", only] if only else [])]
+
+
+def _recording_only(settings: Settings) -> set[str]:
+    """Variables a recording needs and a replay must never see (upstream overrides and the
+    ``rerecord_env`` ones)."""
+    return set(_upstreams(settings)) | set(settings.rerecord_env)
 
 
 def _os_error(exc: OSError) -> str:
@@ -346,21 +349,32 @@ def _record(
     only: str | None,
     pytest_args: Sequence[str],
     env: Mapping[str, str] | None,
-    client_tests: Path | None,
+    tests: Sequence[Path] | None,
 ) -> _Recording:
+    from ._probe import FAILURES_ENV, load_failures
+
     root = settings.root
-    tests = client_tests or root / CLIENT_TESTS
     fresh = staging / "cassettes"
     fresh.mkdir()
     base_env = dict(os.environ if env is None else env)
     record_env = dict(base_env)
-    record_env.setdefault(RATE_LIMIT_WAIT_ENV, RATE_LIMIT_WAIT)
+    for name, value in settings.rerecord_env.items():
+        record_env.setdefault(name, value)
     upstreams = _upstreams(settings)
-    keep = [n for n in record_env if n in upstreams or _is_secret_variable(n)]
-    keep.append(RATE_LIMIT_WAIT_ENV)
+    keep = [n for n in record_env if n in _recording_only(settings) or _is_secret_variable(n)]
     record_env[KEEP_ENV] = ",".join(sorted(set(keep)))
-    selection = ["-m", SELECTION, *(["-k", only] if only else [])]
-    common = ["-p", "no:cacheprovider", "-q", "--no-contract-coverage", "--tb=short"]
+    failures_dir = staging / "failures"
+    record_env[FAILURES_ENV] = str(failures_dir)
+    common = [
+        "-p",
+        "no:cacheprovider",
+        "-p",
+        "cassette_contracts._probe",
+        "-q",
+        "--no-contract-coverage",
+        "--no-play-counts",
+        "--tb=short",
+    ]
     committed = settings.cassettes
     before = _fingerprint(committed)
 
@@ -368,7 +382,7 @@ def _record(
         changed = _restore(committed, before)
         if changed:
             raise CassetteContractsError(
-                f"the client tests wrote into {committed} while {step} (restored "
+                f"the tests wrote into {committed} while {step} (restored "
                 f"{len(changed)} file(s)); their vcr_cassette_dir must follow "
                 "--contract-cassettes (fixture contract_cassettes_dir)"
             )
@@ -376,11 +390,11 @@ def _record(
     run = _pytest(
         root,
         [
-            str(tests),
+            *_test_paths(settings, tests),
             "--record-mode=once",
             "--contract-cassettes",
             str(fresh),
-            *selection,
+            *_selection(settings, only),
             *common,
             *pytest_args,
         ],
@@ -395,22 +409,24 @@ def _record(
     if run.returncode < 0:
         result.reason = f"the recording pytest was killed by {_signal_name(run.returncode)}"
         return result
-    failure = upstream_failure(text) if run.returncode != 0 else None
-    if failure is not None:
-        result.reason = f"recording failed: {failure} (log: {run.log})"
+    failed = load_failures(failures_dir) if run.returncode != 0 else []
+    upstream = [f for f in failed if f.upstream]
+    if upstream:
+        more = f" (and {len(upstream) - 1} more)" if len(upstream) > 1 else ""
+        result.reason = f"recording failed: {upstream[0].one_line()}{more} (log: {run.log})"
         return result
     if run.returncode not in (0, 1):  # 2 interrupted, 3 internal error, 4 usage, 5 no tests
         result.reason = f"pytest could not record: {pytest_summary(text)} (log: {run.log})"
         return result
     if not recorded and run.returncode == 0:
         result.reason = (
-            f"the client tests passed ({pytest_summary(text)}) but wrote no cassette into "
+            f"the tests passed ({pytest_summary(text)}) but wrote no cassette into "
             f"{fresh}: they replayed cassettes from elsewhere; their vcr_cassette_dir must "
             "follow --contract-cassettes (fixture contract_cassettes_dir)"
         )
         return result
     if not recorded:
-        result.reason = f"no client test recorded a cassette ({pytest_summary(text)})"
+        result.reason = f"no test recorded a cassette ({pytest_summary(text)})"
         if only:
             result.reason += f"; does --only {only!r} select tests that use a cassette?"
         return result
@@ -421,7 +437,7 @@ def _record(
         )
     for rel in recorded:
         try:
-            stamp_provenance(fresh / rel, upstreams=upstreams)
+            stamp_provenance(fresh / rel, upstreams=upstreams, headers=settings.provenance_headers)
         except CassetteError as exc:
             result.reason = f"recording failed: a fresh cassette is cut off: {exc}"
             return result
@@ -442,9 +458,9 @@ def _replay(
     only: str | None,
     pytest_args: Sequence[str],
     env: Mapping[str, str] | None,
-    client_tests: Path | None,
+    tests: Sequence[Path] | None,
 ) -> str | None:
-    """Replay the client tests on committed + fresh cassettes; why they fail, or None."""
+    """Replay the recording tests on committed + fresh cassettes; why they fail, or None."""
     overlay = recording.staging / "replay"
     if settings.cassettes.is_dir():
         shutil.copytree(settings.cassettes, overlay)
@@ -454,24 +470,22 @@ def _replay(
     replay_env = {
         k: v
         for k, v in (os.environ if env is None else env).items()
-        if k not in _upstreams(settings) and k != RATE_LIMIT_WAIT_ENV
+        if k not in _recording_only(settings)
     }
-    tests = client_tests or settings.root / CLIENT_TESTS
     before = _fingerprint(settings.cassettes)
     run = _pytest(
         settings.root,
         [
-            str(tests),
+            *_test_paths(settings, tests),
             "--record-mode=none",
             "--contract-cassettes",
             str(overlay),
-            "-m",
-            SELECTION,
-            *(["-k", only] if only else []),
+            *_selection(settings, only),
             "-p",
             "no:cacheprovider",
             "-q",
             "--no-contract-coverage",
+            "--no-play-counts",
             "--tb=short",
             *pytest_args,
         ],
@@ -480,7 +494,7 @@ def _replay(
         recording=False,
     )
     if _restore(settings.cassettes, before):
-        return f"the client tests wrote into {settings.cassettes} while replaying (restored)"
+        return f"the tests wrote into {settings.cassettes} while replaying (restored)"
     if run.returncode < 0:
         return f"the replay pytest was killed by {_signal_name(run.returncode)}"
     if run.returncode != 0:
@@ -488,8 +502,7 @@ def _replay(
         first = _first_failure(text)
         where = f"; first: {first}" if first else ""
         return (
-            f"the client tests fail on the fresh cassettes: {pytest_summary(text)}{where} "
-            f"(log: {run.log})"
+            f"the tests fail on the fresh cassettes: {pytest_summary(text)}{where} (log: {run.log})"
         )
     return None
 
@@ -524,11 +537,12 @@ def compare(
     contract_map: ContractMap,
     registry: SchemaRegistry,
 ) -> tuple[DriftReport, list[str]]:
-    """Drift from ``baseline`` to ``fresh``: interactions paired by contract, grouped per
-    endpoint (method + URL template). A contract seen on one side only (the endpoint answered
-    with another status) is a breaking status change; an endpoint recorded on one side only is
-    noted, not compared."""
-    from ._drift import BREAKING, Change, ChangeKind, DriftReport, diff_endpoint
+    """Drift from ``baseline`` to ``fresh``: interactions grouped per endpoint (method + URL
+    template) and paired by contract. Status codes are compared per request
+    (:func:`~._drift.diff_statuses`): only a request both sides recorded can change status; a
+    status or endpoint one side alone recorded is informational (``new`` / ``not
+    re-recorded``). Bodies are compared per contract both sides recorded."""
+    from ._drift import DriftReport, diff_endpoint, diff_statuses
 
     def group(interactions: Sequence[Interaction]) -> dict[str, dict[str, list[Interaction]]]:
         out: dict[str, dict[str, list[Interaction]]] = {}
@@ -544,36 +558,17 @@ def compare(
     notes: list[str] = []
     for endpoint in sorted(base_groups.keys() | fresh_groups.keys()):
         base, new = base_groups.get(endpoint, {}), fresh_groups.get(endpoint, {})
-        if not base or not new:
-            side = "baseline" if not base else "fresh recording"
-            notes.append(f"{endpoint}: not in the {side}, nothing to compare")
-            continue
+        statuses = diff_statuses(base, new)
+        compared += sorted(base.keys() & new.keys()) + [c.contract for c in statuses]
         for name in sorted(base.keys() & new.keys()):
-            compared.append(name)
             changes += diff_endpoint(
-                name, _pins(registry, by_name[name].json_body_schema), base[name], new[name]
+                name,
+                _pins(registry, by_name[name].json_body_schema),
+                base[name],
+                new[name],
+                statuses=False,
             )
-        lost, gained = sorted(base.keys() - new.keys()), sorted(new.keys() - base.keys())
-        if lost or gained:
-            before = sorted({i.status for name in lost for i in base[name]})
-            after = sorted({i.status for name in gained for i in new[name]})
-            label = lost[0] if lost else gained[0]
-            compared.append(label)
-            changes.append(
-                Change(
-                    contract=label,
-                    kind=ChangeKind.STATUS_CHANGED,
-                    path="status",
-                    severity=BREAKING,
-                    reason=(
-                        f"{endpoint} now answers under another contract "
-                        f"({', '.join(lost) or '-'} -> {', '.join(gained) or '-'}): clients "
-                        "branch on the status code"
-                    ),
-                    before=", ".join(map(str, before)) or "absent",
-                    after=", ".join(map(str, after)) or "absent",
-                )
-            )
+        changes += statuses
     return DriftReport.from_changes(changes, dict.fromkeys(compared)), notes
 
 
@@ -604,6 +599,8 @@ def compare_folders(
     from ._schemas import SchemaRegistry
 
     for role, folder in (("baseline", baseline), ("fresh", fresh)):
+        if role == "baseline" and relative is not None:
+            continue  # a first recording: no committed cassettes yet, everything is new
         if not folder.is_dir():
             raise UsageError(f"--{role} {folder}: no such folder of cassettes")
     if relative is None:
@@ -624,6 +621,42 @@ def compare_folders(
     )
 
 
+def stale_interactions(committed: Path, fresh: Path) -> list[Interaction]:
+    """The interactions of the ``committed`` cassette that the ``fresh`` recording of it no
+    longer holds: no fresh interaction with the same method and URL (counted, so a request
+    made once less leaves one behind). Promoting ``fresh`` drops them."""
+    from ._cassette import load_cassette
+
+    made = Counter((i.method.upper(), i.uri) for i in load_cassette(fresh).interactions)
+    stale = []
+    for interaction in load_cassette(committed).interactions:
+        key = (interaction.method.upper(), interaction.uri)
+        if made[key] > 0:
+            made[key] -= 1
+        else:
+            stale.append(interaction)
+    return stale
+
+
+def _dropped_lines(settings: Settings, recording: _Recording) -> list[str]:
+    """One line per committed interaction that promoting the fresh cassettes drops."""
+    from .errors import display_path
+
+    lines = []
+    for rel in recording.recorded:
+        committed = settings.cassettes / rel
+        if not committed.is_file():
+            continue
+        for stale in stale_interactions(committed, recording.fresh / rel):
+            where = display_path(committed)
+            where += f":{stale.line}" if stale.line else ""
+            lines.append(
+                f"{where}: interaction {stale.index} ({stale.method.upper()} {stale.uri}) "
+                "dropped: no test requests it any more"
+            )
+    return lines
+
+
 # --------------------------------------------------------------------------------------------
 # The commands
 # --------------------------------------------------------------------------------------------
@@ -637,7 +670,7 @@ def rerecord(
     staging_root: Path | None = None,
     pytest_args: Sequence[str] = (),
     env: Mapping[str, str] | None = None,
-    client_tests: Path | None = None,
+    tests: Sequence[Path] | None = None,
 ) -> RerecordOutcome:
     """Record fresh cassettes into staging, check them, and promote them when they hold.
 
@@ -652,7 +685,7 @@ def rerecord(
     from ._contracts import ContractMap
     from ._schemas import SchemaRegistry
 
-    _client_tests(settings, client_tests)
+    _test_paths(settings, tests)
     contract_map = ContractMap.load(settings.contracts)
     registry = SchemaRegistry.load(settings.schemas)
     with cassettes_lock(lock_file(settings), "rerecord"):
@@ -673,7 +706,7 @@ def rerecord(
                 accept_breaking=accept_breaking,
                 pytest_args=pytest_args,
                 env=env,
-                client_tests=client_tests,
+                tests=tests,
             )
         except OSError as exc:
             outcome.reason = f"could not record or promote: {_os_error(exc)}"
@@ -695,7 +728,7 @@ def _rerecord_into(
     accept_breaking: bool,
     pytest_args: Sequence[str],
     env: Mapping[str, str] | None,
-    client_tests: Path | None,
+    tests: Sequence[Path] | None,
 ) -> None:
     """The steps of :func:`rerecord` after the lock is held; sets ``outcome``."""
     from ._check import check
@@ -709,7 +742,7 @@ def _rerecord_into(
         only=only,
         pytest_args=pytest_args,
         env=env,
-        client_tests=client_tests,
+        tests=tests,
     )
     outcome.recorded = recording.recorded
     outcome.notes += recording.notes
@@ -760,7 +793,7 @@ def _rerecord_into(
             only=only,
             pytest_args=pytest_args,
             env=env,
-            client_tests=client_tests,
+            tests=tests,
         )
     if failure is not None:
         outcome.reason = failure
@@ -773,6 +806,7 @@ def _rerecord_into(
             "--accept-breaking to promote anyway)"
         )
         return
+    outcome.dropped = _dropped_lines(settings, recording)
     try:
         outcome.promoted = promote(recording.fresh, settings.cassettes, recording.recorded)
     except OSError as exc:
@@ -811,7 +845,7 @@ def drift(
     staging_root: Path | None = None,
     pytest_args: Sequence[str] = (),
     env: Mapping[str, str] | None = None,
-    client_tests: Path | None = None,
+    tests: Sequence[Path] | None = None,
 ) -> DriftOutcome:
     """What changed upstream: ``baseline`` vs ``fresh`` folders offline, or, without them, a
     fresh recording (into ``.staging/drift-...``, never promoted) vs the committed cassettes.
@@ -828,7 +862,7 @@ def drift(
     if baseline is not None and fresh is not None:
         report, notes = compare_folders(settings, baseline, fresh, only=only)
         return DriftOutcome(report, fmt, notes=notes)
-    tests = _client_tests(settings, client_tests)
+    _test_paths(settings, tests)
     with cassettes_lock(lock_file(settings), "drift"):
         recovered = recover(settings.cassettes)
         try:
@@ -839,7 +873,7 @@ def drift(
                 only=only,
                 pytest_args=pytest_args,
                 env=env,
-                client_tests=tests,
+                tests=tests,
             )
         except OSError as exc:
             raise RecordingFailed(f"could not record: {_os_error(exc)}") from None

@@ -227,7 +227,7 @@ def _check(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
 
 def _recording_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "--only", metavar="PATTERN", help="record only the client tests pytest -k PATTERN selects"
+        "--only", metavar="PATTERN", help="record only the tests pytest -k PATTERN selects"
     )
     parser.add_argument("--cassettes", metavar="DIR", help="the committed cassettes folder")
     parser.add_argument(

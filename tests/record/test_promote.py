@@ -34,6 +34,7 @@ interactions:
     body: {string: '{"stargazers_count": 1}'}
     headers:
       X-GitHub-Api-Version-Selected: ['2022-11-28']
+      Server: [github.com]
     status: {code: 200, message: OK}
 version: 1
 """
@@ -80,18 +81,32 @@ def test_promote_copies_only_the_named_cassettes(tmp_path: Path) -> None:
 
 
 def test_stamp_provenance_records_time_versions_and_upstream_headers(tmp_path: Path) -> None:
-    """Provenance names recorded_at, harness/vcrpy/requests versions and upstream headers."""
+    """Provenance names recorded_at, harness/vcrpy/requests versions and the headers asked for."""
     path = tmp_path / "c.yaml"
     path.write_text(CASSETTE)
     stamp_provenance(
         path,
         recorded_at=datetime(2026, 11, 23, 12, 0, tzinfo=timezone.utc),
         upstreams={"GITHUB_API_URL": "https://api.github.com"},
+        headers=["x-github-api-version-selected"],
     )
     provenance = yaml.safe_load(path.read_text())["metadata"]["provenance"]
     assert provenance["recorded_at"] == "2026-11-23T12:00:00Z"
     assert set(provenance["recorded_with"]) == {"cassette-contracts", "vcrpy", "requests"}
-    assert provenance["upstream_version_headers"] == {"X-GitHub-Api-Version-Selected": "2022-11-28"}
+    assert provenance["upstream_version_headers"] == {"x-github-api-version-selected": "2022-11-28"}
+    assert provenance["upstreams"] == {"GITHUB_API_URL": "https://api.github.com"}
+
+
+def test_stamp_provenance_keeps_generic_headers_and_no_upstreams_by_default(
+    tmp_path: Path,
+) -> None:
+    """Without settings: the generic version headers (Server, ...), and no upstreams at all."""
+    path = tmp_path / "c.yaml"
+    path.write_text(CASSETTE)
+    stamp_provenance(path)
+    provenance = yaml.safe_load(path.read_text())["metadata"]["provenance"]
+    assert provenance["upstream_version_headers"] == {"Server": "github.com"}
+    assert "upstreams" not in provenance
 
 
 def test_stamped_cassette_still_loads_with_plain_vcrpy(tmp_path: Path) -> None:

@@ -1,9 +1,9 @@
 """Fixtures for re-recording against a local upstream: a copy of the project, and the server.
 
-``project`` copies what a recording run needs (pyproject.toml, schemas/, cassettes/, the client
-tests and the suite conftest) into ``tmp_path``, so the committed cassettes of the repository
-are never the ones a test records over. ``upstream`` serves the copy's cassettes (real
-recordings, with provenance) from 127.0.0.1.
+``project`` copies what a recording run needs (pyproject.toml, schemas/, cassettes/, the example
+clients' package, the client tests and the suite conftest) into ``tmp_path``, so the committed
+cassettes of the repository are never the ones a test records over. ``upstream`` serves the
+copy's cassettes (real recordings, with provenance) from 127.0.0.1.
 """
 
 from __future__ import annotations
@@ -54,6 +54,11 @@ def project(tmp_path: Path) -> Path:
         pyproject += UPSTREAMS_TABLE
     (copy / "pyproject.toml").write_text(pyproject, encoding="utf-8")
     shutil.copytree(ROOT / "schemas", copy / "schemas")
+    shutil.copytree(
+        ROOT / "src" / "api_clients",
+        copy / "src" / "api_clients",
+        ignore=shutil.ignore_patterns("__pycache__"),
+    )
     shutil.copytree(ROOT / "cassettes", copy / "cassettes")
     (copy / "tests").mkdir()
     shutil.copyfile(ROOT / "tests" / "conftest.py", copy / "tests" / "conftest.py")

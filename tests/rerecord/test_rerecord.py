@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 import os
 import signal
@@ -11,6 +12,7 @@ from typing import Any
 
 import pytest
 import yaml
+from vcr.serializers import yamlserializer
 
 from cassette_contracts._config import Settings
 from cassette_contracts._rerecord import RerecordOutcome, rerecord
@@ -297,3 +299,33 @@ def test_tokens_appear_nowhere_after_recording(settings: Settings, upstream: Ups
                 data = path.read_bytes()
                 assert GITHUB_TOKEN.encode() not in data, path
                 assert NTFY_TOKEN.encode() not in data, path
+
+
+# -- pruning --------------------------------------------------------------------------------
+
+
+def test_rerecord_drops_a_stale_interaction_and_names_it(
+    settings: Settings, upstream: Upstream
+) -> None:
+    """A committed interaction no test requests any more is not written back, and is named
+    with its file, line, index and request."""
+    from cassette_contracts._cassette import load_cassette
+
+    path = settings.cassettes / USER_CASSETTE
+    data = yaml.safe_load(path.read_text())
+    stale = copy.deepcopy(data["interactions"][0])
+    stale["request"]["uri"] = "https://api.github.com/users/someone-removed"
+    data["interactions"].append(stale)
+    path.write_text(yamlserializer.serialize(data))
+    line = load_cassette(path).interactions[1].line
+
+    outcome = run(settings, upstream, ONE_USER)
+    assert outcome.exit_code == 0, outcome.summary()
+    uris = [i["request"]["uri"] for i in yaml.safe_load(path.read_text())["interactions"]]
+    assert uris == ["https://api.github.com/users/yurinnick"]
+    where = f"{path.relative_to(Path.cwd()) if path.is_relative_to(Path.cwd()) else path}"
+    assert outcome.dropped == [
+        f"{where}:{line}: interaction 1 (GET https://api.github.com/users/someone-removed) "
+        "dropped: no test requests it any more"
+    ]
+    assert "dropped 1 stale interaction(s)" in outcome.summary()
