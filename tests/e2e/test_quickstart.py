@@ -202,8 +202,8 @@ def test_the_readme_quickstart_walks_on_a_foreign_project(tmp_path: Path) -> Non
 
         result = run("cassette-contracts rerecord", extra_env=recording)
         assert result.returncode == 1, _output(result)
-        assert "nothing promoted: breaking drift" in result.stdout, _output(result)
-        assert "$.humidity" in result.stdout, _output(result)
+        assert "nothing promoted: breaking drift" in result.stderr, _output(result)
+        assert "$.humidity: field removed" in result.stderr, _output(result)
         assert _tree(cassettes) == committed
 
         result = run("cassette-contracts drift", extra_env=recording)
