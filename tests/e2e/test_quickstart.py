@@ -16,12 +16,12 @@ import re
 import shlex
 import subprocess
 import sys
+import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
 
-import tomllib
 import yaml
 
 from .project import REAL_URL, URL_VARIABLE, line_of, write_project
