@@ -61,7 +61,7 @@ from types import CodeType
 from typing import Any, TypeVar
 
 from ._jsonpath import ITEMS, ROOT, ancestors, items, member, parse
-from ._runfiles import clear_worker_files, read_worker_files, save_worker_file
+from ._runfiles import REQUESTS_DIR, clear_worker_files, read_worker_files, save_worker_file
 from .errors import InputError, UsageError
 
 __all__ = [
@@ -940,3 +940,52 @@ _RENDERERS = {
     "junit": _render_junit,
     "github": _render_github,
 }
+
+
+# --------------------------------------------------------------------------------------------
+# Reads by request (for ``init --from-coverage``)
+#
+# The plugin tracks each payload under its request, ``METHOD URL STATUS`` (whether or not a
+# contract matches it: a project without contracts yet records them too), and saves two views
+# of the same reads: by contract (:func:`by_contract`, the coverage report's) and by request
+# (below ``_runfiles.REQUESTS_DIR``), which ``init --from-coverage`` groups by its URL templates.
+
+Request = tuple[str, str, int]
+
+
+def request_key(method: str, url: str, status: int) -> str:
+    """``GET https://host/path?q 200``: the key reads of one request's payload are kept under."""
+    return f"{method.upper()} {url} {status}"
+
+
+def parse_request_key(key: str) -> Request:
+    """``(method, url, status)`` of a :func:`request_key`; ValueError when it is not one."""
+    method, _, rest = key.partition(" ")
+    url, _, status = rest.rpartition(" ")
+    if not method or not url or not status.isdigit():
+        raise ValueError(f"{key!r} is not 'METHOD URL STATUS'")
+    return method, url, int(status)
+
+
+def by_contract(reads: ReadRecorder, contracts: Mapping[str, str]) -> ReadRecorder:
+    """The reads kept by request key, under the contract each key matched (``contracts``:
+    request key -> contract name); reads of requests no contract matched are left out."""
+    out = ReadRecorder()
+    for (key, path), (sites, optional) in reads._table().items():
+        name = contracts.get(key)
+        if name is not None:
+            _add(out._loaded, (name, path), sites, optional)
+    return out
+
+
+def request_reads(coverage_dir: str | os.PathLike[str]) -> dict[Request, set[str]]:
+    """The JSON paths read per request in the last replay run (none recorded: empty)."""
+    folder = Path(coverage_dir) / REQUESTS_DIR
+    found: dict[Request, set[str]] = {}
+    for (key, _path), read in ReadRecorder.load_all(folder).reads().items():
+        try:
+            request = parse_request_key(key)
+        except ValueError as exc:
+            raise InputError(f"reads by request: {exc}", file=folder) from None
+        found.setdefault(request, set()).add(read.path)
+    return found

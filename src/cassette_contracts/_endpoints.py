@@ -1,4 +1,4 @@
-"""Endpoints from recorded URLs: URL templates, grouping, body kinds (the first step of ``init``).
+"""Endpoints from recorded URLs: URL templates, grouping, bodies (the first step of ``init``).
 
 A URL template is ``scheme://host/literal/{param}/...``: the same notation as ``request`` in
 contracts.toml, where ``{name}`` stands for one path segment. Templates are found per host and
@@ -7,11 +7,12 @@ path length, segment by segment from the left:
 - a segment that looks like an identifier (a number, a UUID, a hex digest, a date) is a
   parameter wherever it stands;
 - the first segment is otherwise a literal (it names the top-level resource: ``/users``,
-  ``/repos``), and the recordings are split by it; after a prefix of ``api`` / version
-  segments (``/v1``, ``/api/v2``, ``/v1beta``) the next segment names the resource, as the
-  first does (``/v1/current`` and ``/v1/forecast`` are two resources, not ``/v1/{v1}``);
+  ``/repos``), and the recordings are split by it; leading API version segments (``/2``,
+  ``/1.1``, ``/v1``) and ``/api`` are literals that do not count, so the resource is the
+  segment after them (``/2/tweets/{tweet}``, ``/v1/chat/completions``);
 - a later segment whose value varies among recordings that agree on everything before it is a
-  parameter; one that never varies stays a literal.
+  parameter; one that never varies stays a literal, and so do words with a format suffix
+  (``/statuses/show.json`` and ``/statuses/user_timeline.json`` are two endpoints).
 
 A parameter is named after the literal before it, made singular (``/users/{user}``); a run of
 parameters after one literal is numbered (``/repos/{repo_1}/{repo_2}``). Only what was recorded
@@ -21,7 +22,6 @@ recording shows it varies; the dry run shows every template before anything is w
 
 from __future__ import annotations
 
-import json
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -29,27 +29,23 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from ._cassette import Interaction, header
+from ._cassette import Interaction
+from ._contracts import STREAM_BODIES
 
 __all__ = [
-    "BODY_KINDS",
+    "Body",
     "Endpoint",
-    "body_kind",
-    "classify_body",
     "group_endpoints",
     "host_label",
     "is_error",
     "is_identifier",
+    "read_body",
     "templates",
 ]
 
-#: What a response body is: only ``json`` bodies get a schema today; the others are listed
-#: in the plan (contracts with ``body = ...`` are written by hand for now).
-BODY_KINDS = ("json", "empty", "text", "event-stream", "binary")
-
 _IDENTIFIER = re.compile(
     r"""
-      \d+                                                        # 42
+      \d+([-_]\d+)*                                              # 42, 7-9
     | [0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}  # UUID
     | (?=[a-f]*\d)[0-9a-f]{7,}                                   # a hex digest, a short sha
     | (?=[A-F]*\d)[0-9A-F]{7,}
@@ -57,15 +53,22 @@ _IDENTIFIER = re.compile(
     """,
     re.VERBOSE,
 )
-#: A path segment that only says which API or version (``api``, ``v1``, ``v2beta1``).
-_PREFIX = re.compile(r"api|v\d+(?:\.\d+)?(?:(?:alpha|beta|rc|preview)\d*)?", re.IGNORECASE)
-_GZIP_MAGIC = b"\x1f\x8b"
+_FORMAT = re.compile(r"\.(json|xml|txt|csv|html|atom|rss)$", re.IGNORECASE)
+#: Leading segments that name the API, not a resource: ``/api``, ``/v1``, ``/2``, ``/1.1``,
+#: and pre-release versions (``/v1beta``, as Google's Gemini API; ``/v2beta1``).
+_PREFIX = re.compile(r"(?i:api|rest|v\d+(\.\d+)*((alpha|beta|rc|preview)\d*)?|\d(\.\d+)*)")
 _NAME_CHARS = re.compile(r"[^A-Za-z0-9_]+")
 
 
 def is_identifier(segment: str) -> bool:
-    """True for a path segment that looks like an identifier: number, UUID, hex digest, date."""
-    return bool(_IDENTIFIER.fullmatch(segment))
+    """True for a path segment that looks like an identifier: number, UUID, hex digest, date,
+    also with a format suffix (``42.json``)."""
+    return bool(_IDENTIFIER.fullmatch(_FORMAT.sub("", segment)))
+
+
+def _named(segment: str) -> bool:
+    """A word with a format suffix names an action or resource (``show.json``): a literal."""
+    return bool(_FORMAT.search(segment)) and not is_identifier(segment)
 
 
 def is_error(status: int) -> bool:
@@ -165,12 +168,13 @@ def _split(
         return
     values = {path[position] for path in paths}
     slot = (base, tuple(shape))
-    names_resource = all(s is not None and _PREFIX.fullmatch(s) for s in shape)
-    if (
-        slot in forced
-        or all(is_identifier(v) for v in values)
-        or (not names_resource and len(values) > 1)
-    ):
+    leading = all(s is not None and _PREFIX.fullmatch(s) for s in shape)
+
+    def param_like(value: str) -> bool:
+        return is_identifier(value) and not (leading and _PREFIX.fullmatch(value))
+
+    varies = not leading and len(values) > 1 and not all(_named(v) for v in values)
+    if slot in forced or all(param_like(v) for v in values) or varies:
         params.add(slot)
         _split(base, paths, position + 1, [*shape, None], found, forced, params)
         return
@@ -178,7 +182,7 @@ def _split(
     for path in paths:
         by_value[path[position]].append(path)
     for value in sorted(by_value):
-        literal = None if is_identifier(value) else value
+        literal = None if param_like(value) else value
         _split(base, by_value[value], position + 1, [*shape, literal], found, forced, params)
 
 
@@ -193,37 +197,29 @@ def host_label(url: str) -> str:
     return _NAME_CHARS.sub("-", labels[0]).strip("-") or "host"
 
 
-def body_kind(interaction: Interaction) -> tuple[str, str]:
-    """``(kind, detail)`` of the response body: kind is one of BODY_KINDS."""
-    kind, detail, _ = classify_body(interaction)
-    return kind, detail
+@dataclass(frozen=True)
+class Body:
+    """A recorded response body as ``init`` sees it: its kind (one of ``BODIES``), media type
+    (``""`` when none was sent) and the JSON it carries: the whole body for ``json``, every
+    event's JSON for ``event-stream`` and ``ndjson``, nothing for the other kinds."""
+
+    kind: str
+    media_type: str
+    payloads: tuple[Any, ...] = ()
 
 
-def classify_body(interaction: Interaction) -> tuple[str, str, Any]:
-    """``(kind, detail, value)``: ``body_kind`` and, for JSON, the parsed body (else None)."""
-    body = interaction.response_body
-    content_type = ",".join(header(interaction.response_headers, "Content-Type") or []).lower()
-    if not body:
-        return "empty", "no body", None
-    if body.startswith(_GZIP_MAGIC):
-        return "binary", "gzip-compressed as recorded", None
-    if "text/event-stream" in content_type:
-        return "event-stream", "text/event-stream", None
-    declared_text = content_type.startswith("text/") or (
-        "xml" in content_type and "json" not in content_type
-    )
-    if not declared_text:
-        try:
-            value = json.loads(body)
-        except (ValueError, UnicodeDecodeError):
-            pass
-        else:
-            return "json", content_type or "no Content-Type", value
-    try:
-        body.decode("utf-8")
-    except UnicodeDecodeError:
-        return "binary", content_type or "no Content-Type", None
-    return "text", content_type or "no Content-Type", None
+def read_body(interaction: Interaction) -> Body:
+    """The body of ``interaction`` read as a client reads it (content coding undone, kind told
+    by ``Interaction.body_kind``); CassetteError when it is not what it claims to be."""
+    found = interaction.body_kind
+    if found.kind == "json":
+        return Body(found.kind, found.media_type, (interaction.json(),))
+    if found.kind in STREAM_BODIES:
+        events = interaction.event_json()
+        return Body(found.kind, found.media_type, tuple(value for _, value in events))
+    if found.kind == "text":
+        interaction.text()  # CassetteError when it is not text in its declared charset
+    return Body(found.kind, found.media_type)
 
 
 @dataclass(frozen=True)

@@ -233,12 +233,14 @@ def _prune(schema: dict[str, Any], path: str, keep: set[str]) -> dict[str, Any]:
 
 
 def _pinned_paths(schema: dict[str, Any], path: str) -> Iterable[str]:
-    """The paths below the root whose type the schema pins."""
+    """The paths below the root the schema pins: every property (as contract coverage counts
+    pins; one seen only as null is there without a type) and typed array items."""
     branches = schema.get("anyOf", [schema])
     for branch in branches:
         if path != _jsonpath.ROOT and "type" in branch:
             yield path
         for key, value in branch.get("properties", {}).items():
+            yield _jsonpath.member(path, key)
             yield from _pinned_paths(value, _jsonpath.member(path, key))
         if "items" in branch:
             yield from _pinned_paths(branch["items"], _jsonpath.items(path))

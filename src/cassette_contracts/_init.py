@@ -3,9 +3,14 @@
 Three steps, each its own function so tests (and ``--dry-run``) can stop after any of them:
 
 1. ``plan_init`` reads the cassettes, groups their interactions into endpoints
-   (``_endpoints``), leaves out those an existing contract already covers, and infers one
-   schema per endpoint (``_infer``); error statuses of a host share one schema when their
-   bodies agree (all JSON objects with at least one member in common).
+   (``_endpoints``), leaves out those an existing contract already covers, and splits each
+   endpoint by the kind of its bodies (``Interaction.body_kind``: content coding undone).
+   JSON bodies get a schema inferred from every sample (``_infer``), event streams
+   (``event-stream``, ``ndjson``) one inferred from every event's JSON; ``empty``, ``text``
+   and ``binary`` bodies get their ``body`` kind (with the recorded ``media_type``) and no
+   schema. Error statuses of a host share one schema when their JSON bodies agree (all
+   objects with at least one member in common). A body that cannot be read (declared JSON
+   that does not parse) leaves its endpoint without a contract, listed with the reason.
 2. ``write_plan`` writes the schema files and appends the new ``[[contract]]`` entries to
    contracts.toml. Without ``force`` nothing that exists is overwritten: existing contracts
    stay as they are (new names and schema files avoid theirs); with ``force`` contracts.toml
@@ -13,8 +18,9 @@ Three steps, each its own function so tests (and ``--dry-run``) can stop after a
 3. ``check`` runs over the same cassettes against the written files; the summary says so.
 
 Output is sorted and deterministic, so a re-run changes nothing. ``reads`` (the JSON paths the
-code read, per method, URL template and status) pins only those paths, for
-``--from-coverage``.
+code read, per method, URL template and status) or ``request_reads`` (per request, as the
+pytest plugin records them in a replay run: ``--from-coverage``) pin only those paths of the
+JSON bodies; event streams are not tracked by coverage and keep every field the samples show.
 """
 
 from __future__ import annotations
@@ -23,16 +29,22 @@ import json
 import re
 from collections import Counter, defaultdict
 from collections.abc import Collection, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, TextIO
 
 from ._cassette import Interaction, load_cassette
-from ._contracts import ContractMap
-from ._endpoints import Endpoint, classify_body, group_endpoints, host_label, is_error
+from ._contracts import JSON_BODIES, STREAM_BODIES, ContractMap, _strip_query
+from ._endpoints import Body, Endpoint, group_endpoints, host_label, is_error, read_body
 from ._infer import PROOF, Inferred, infer_schema, render_schema
 from ._record import atomic_write_bytes
-from .errors import CassetteError, display_path
+from .errors import (
+    CassetteContractsError,
+    CassetteError,
+    NoContractError,
+    UsageError,
+    display_path,
+)
 
 __all__ = [
     "InitPlan",
@@ -48,6 +60,8 @@ __all__ = [
 
 #: JSON paths the code read, by ``(method, URL template, status)``.
 Reads = Mapping[tuple[str, str, int], Collection[str]]
+#: JSON paths the code read, by ``(method, URL, status)`` of the request (``--from-coverage``).
+RequestReads = Mapping[tuple[str, str, int], Collection[str]]
 
 _HEADER = """\
 # The one mapping from recorded interactions to contracts, begun by `cassette-contracts init`.
@@ -68,6 +82,8 @@ class PlannedSchema:
     path: str
     inferred: Inferred
     samples: int
+    #: ``--from-coverage`` found no read of these payloads (the tests never read them).
+    unread: bool = False
 
     @property
     def required(self) -> int:
@@ -82,10 +98,12 @@ class PlannedContract:
     method: str
     template: str
     statuses: tuple[int, ...]
-    schema: str
+    schema: str | None
     query: tuple[str, ...]
     interactions: int
     cassettes: int
+    body: str = "json"
+    media_types: tuple[str, ...] = ()
 
     @property
     def request(self) -> str:
@@ -100,8 +118,15 @@ class PlannedContract:
             f"name = {_toml_string(self.name)}",
             f"request = {_toml_string(self.request)}",
             f"status = {status}",
-            f"schema = {_toml_string(self.schema)}",
         ]
+        if self.body != "json":
+            lines.append(f"body = {_toml_string(self.body)}")
+        if len(self.media_types) == 1:
+            lines.append(f"media_type = {_toml_string(self.media_types[0])}")
+        elif self.media_types:
+            lines.append(f"media_type = [{', '.join(map(_toml_string, self.media_types))}]")
+        if self.schema is not None:
+            lines.append(f"schema = {_toml_string(self.schema)}")
         if self.query:
             lines.append(f"query = [{', '.join(map(_toml_string, self.query))}]")
         return "\n".join(lines) + "\n"
@@ -155,8 +180,13 @@ def plan_init(
     *,
     force: bool = False,
     reads: Reads | None = None,
+    request_reads: RequestReads | None = None,
 ) -> InitPlan:
-    """What ``init`` would do for these cassettes (nothing is written here)."""
+    """What ``init`` would do for these cassettes (nothing is written here).
+
+    ``reads`` (by endpoint) or ``request_reads`` (by request, as the plugin records them)
+    are the JSON paths the code read: only those are pinned.
+    """
     contracts_path = schemas_dir / "contracts.toml"
     plan = InitPlan(contracts_path=contracts_path, cassettes=list(cassette_paths), force=force)
     interactions: list[Interaction] = []
@@ -174,15 +204,11 @@ def plan_init(
     uncovered: list[Interaction] = []
     covered: Counter[str] = Counter()
     for interaction in interactions:
-        found = (
-            existing.find(interaction.method, interaction.uri, interaction.status)
-            if (existing)
-            else None
-        )
+        found = _existing(existing, interaction)
         if found is None:
             uncovered.append(interaction)
         else:
-            covered[found.name] += 1
+            covered[found] += 1
     if existing:
         plan.covered = {c.name: covered[c.name] for c in existing.contracts}
 
@@ -201,76 +227,134 @@ def plan_init(
         names.add(candidate)
         return candidate
 
-    success: list[Endpoint] = []
-    errors: dict[tuple[str, str], list[Endpoint]] = defaultdict(list)
-    bodies: dict[Interaction, Any] = {}  # each JSON body parsed once
-    for endpoint in group_endpoints(uncovered):
-        kinds: Counter[tuple[str, str]] = Counter()
+    # Each endpoint split by the kind of its bodies: contracts for one request and status may
+    # differ in `body` (a streamed and a plain answer); each recorded body takes its own.
+    success: list[tuple[Endpoint, str]] = []
+    errors: dict[tuple[str, str, str], list[Endpoint]] = defaultdict(list)
+    kinds_of: dict[tuple[str, str, bool], set[str]] = defaultdict(set)
+    bodies: dict[Interaction, Body] = {}  # each body read once
+    endpoints = group_endpoints(uncovered)
+    if request_reads is not None and reads is None:
+        reads = _by_template(endpoints, request_reads)
+    for endpoint in endpoints:
+        by_kind: dict[str, list[Interaction]] = defaultdict(list)
+        unreadable: list[CassetteError] = []
         for interaction in endpoint.interactions:
-            kind, detail, value = classify_body(interaction)
-            kinds[kind, detail] += 1
-            bodies[interaction] = value
-        if {kind for kind, _ in kinds} != {"json"}:
-            plan.skipped.append(_skip(endpoint, kinds))
-        elif is_error(endpoint.status):
-            errors[endpoint.method, endpoint.template].append(endpoint)
-        else:
-            success.append(endpoint)
+            try:
+                body = bodies[interaction] = read_body(interaction)
+            except CassetteError as exc:
+                unreadable.append(exc)
+            else:
+                by_kind[body.kind].append(interaction)
+        if unreadable:
+            plan.skipped.append(_skip(endpoint, unreadable))
+            continue
+        error = is_error(endpoint.status)
+        for kind, members in sorted(by_kind.items()):
+            part = replace(endpoint, interactions=tuple(members))
+            kinds_of[endpoint.method, endpoint.template, error].add(kind)
+            if error:
+                errors[endpoint.method, endpoint.template, kind].append(part)
+            else:
+                success.append((part, kind))
 
-    # Success statuses: one contract and one schema per method, template and status.
-    statuses_of: Counter[tuple[str, str]] = Counter((e.method, e.template) for e in success)
-    for endpoint in success:
+    def named(base: str, method: str, template: str, kind: str, error: bool) -> str:
+        several = len(kinds_of[method, template, error]) > 1
+        return base + (f".{kind}" if several and kind != "json" else "")
+
+    # Success statuses: one contract (and one schema, for the bodies that carry JSON) per
+    # method, template, status and body kind.
+    statuses_of: Counter[tuple[str, str]] = Counter(
+        (e.method, e.template) for e in {e.key: e for e, _ in success}.values()
+    )
+    for endpoint, kind in success:
         base = _base_name(endpoint.method, endpoint.template)
         if statuses_of[endpoint.method, endpoint.template] > 1:
             base += f".{endpoint.status}"
-        name = contract_name(base)
-        path = schema_file(_schema_path(name))
-        plan.schemas[path] = _infer(path, endpoint.interactions, bodies, _reads(reads, [endpoint]))
-        plan.contracts.append(_contract(name, [endpoint], path))
+        name = contract_name(named(base, endpoint.method, endpoint.template, kind, False))
+        path = None
+        if kind in JSON_BODIES:
+            path = schema_file(_schema_path(name))
+            plan.schemas[path] = _infer(
+                path, endpoint.interactions, bodies, _reads(reads, kind, [endpoint])
+            )
+        plan.contracts.append(_contract(name, [endpoint], path, kind, bodies))
 
-    # Error statuses: one contract per method and template; one schema per host when the
-    # bodies agree, else one per contract.
+    # Error statuses: one contract per method, template and body kind; for JSON bodies one
+    # schema per host when the bodies agree, else one per contract.
     by_host: dict[str, list[list[Endpoint]]] = defaultdict(list)
-    for (_, template), group in sorted(errors.items()):
-        by_host[host_label(template)].append(group)
+    for (method, template, kind), group in sorted(errors.items()):
+        if kind == "json":
+            by_host[host_label(template)].append(group)
+            continue
+        base = _base_name(method, template) + ".error"
+        name = contract_name(named(base, method, template, kind, True))
+        path = None
+        if kind in JSON_BODIES:
+            path = schema_file(_schema_path(name))
+            samples = [i for e in group for i in e.interactions]
+            plan.schemas[path] = _infer(path, samples, bodies, _reads(reads, kind, group))
+        plan.contracts.append(_contract(name, group, path, kind, bodies))
     for host, groups in sorted(by_host.items()):
         every = [e for group in groups for e in group]
-        values = [bodies[i] for e in every for i in e.interactions]
+        values = [bodies[i].payloads[0] for e in every for i in e.interactions]
         shared = None
         if all(isinstance(v, dict) for v in values) and set.intersection(*map(set, values)):
             shared = schema_file(f"{host}/error.schema.json")
             samples = [i for e in every for i in e.interactions]
-            plan.schemas[shared] = _infer(shared, samples, bodies, _reads(reads, every))
+            plan.schemas[shared] = _infer(shared, samples, bodies, _reads(reads, "json", every))
         for group in groups:
-            name = contract_name(_base_name(group[0].method, group[0].template) + ".error")
+            method, template = group[0].method, group[0].template
+            base = _base_name(method, template) + ".error"
+            name = contract_name(named(base, method, template, "json", True))
             path = shared or schema_file(_schema_path(name))
             if shared is None:
                 samples = [i for e in group for i in e.interactions]
-                plan.schemas[path] = _infer(path, samples, bodies, _reads(reads, group))
-            plan.contracts.append(_contract(name, group, path))
-    plan.contracts.sort(key=lambda c: (c.template, c.method, c.statuses))
+                plan.schemas[path] = _infer(path, samples, bodies, _reads(reads, "json", group))
+            plan.contracts.append(_contract(name, group, path, "json", bodies))
+    plan.contracts.sort(key=lambda c: (c.template, c.method, c.statuses, c.body))
     return plan
 
 
-def _skip(endpoint: Endpoint, kinds: Counter[tuple[str, str]]) -> Skipped:
-    counted: Counter[str] = Counter()
-    for (kind, _), number in kinds.items():
-        counted[kind] += number
-    details = sorted({f"{kind}: {detail}" for kind, detail in kinds})
-    if len(counted) == 1:
-        kind = next(iter(counted))
-        reason = (
-            f"{kind} body ({'; '.join(d.split(': ', 1)[1] for d in details)}): init infers "
-            f'no contract for it yet; declare one with body = "{kind}"'
-        )
-    else:
-        mixed = ", ".join(f"{kind} x{n}" for kind, n in sorted(counted.items()))
-        reason = f"mixed body kinds ({mixed}): record one kind per status, or write it by hand"
+def _by_template(endpoints: Sequence[Endpoint], request_reads: RequestReads) -> Reads:
+    """The reads of each endpoint: those of every request its interactions answer (compared
+    without the query string, host case ignored, as contracts match)."""
+    by_request: dict[tuple[str, str, int], set[str]] = defaultdict(set)
+    for (method, url, status), paths in request_reads.items():
+        by_request[method.upper(), _strip_query(url), status].update(paths)
+    return {
+        e.key: {
+            path
+            for i in e.interactions
+            for path in by_request.get((i.method.upper(), _strip_query(i.uri), i.status), ())
+        }
+        for e in endpoints
+    }
+
+
+def _existing(existing: ContractMap | None, interaction: Interaction) -> str | None:
+    """The name of the existing contract ``interaction`` matches (told apart by its body's
+    kind where contracts differ only in ``body``), or None."""
+    if existing is None:
+        return None
+    try:
+        return existing.match(interaction).name
+    except NoContractError:
+        return None
+    except CassetteContractsError:  # several match, or the body cannot be read: not ours
+        found = existing.find(interaction.method, interaction.uri, interaction.status)
+        return None if found is None else found.name
+
+
+def _skip(endpoint: Endpoint, unreadable: Sequence[CassetteError]) -> Skipped:
+    reason = f"{len(unreadable)} body(ies) cannot be read, first: {unreadable[0]}"
     return Skipped(endpoint.request, endpoint.status, len(endpoint.interactions), reason)
 
 
-def _reads(reads: Reads | None, endpoints: Sequence[Endpoint]) -> set[str] | None:
-    if reads is None:
+def _reads(reads: Reads | None, kind: str, endpoints: Sequence[Endpoint]) -> set[str] | None:
+    """The paths read of these endpoints' JSON bodies; None (pin every field the samples
+    show) without reads, and for event streams, whose events coverage does not track."""
+    if reads is None or kind != "json":
         return None
     return {path for e in endpoints for path in reads.get(e.key, ())}
 
@@ -278,24 +362,41 @@ def _reads(reads: Reads | None, endpoints: Sequence[Endpoint]) -> set[str] | Non
 def _infer(
     path: str,
     interactions: Sequence[Interaction],
-    bodies: Mapping[Interaction, Any],
+    bodies: Mapping[Interaction, Body],
     reads: set[str] | None,
 ) -> PlannedSchema:
     files = sorted({display_path(i.cassette) for i in interactions})
     shown = ", ".join(files[:_SOURCES_SHOWN])
     if len(files) > _SOURCES_SHOWN:
         shown += f" and {len(files) - _SOURCES_SHOWN} more"
-    comment = (
-        f"inferred by cassette-contracts init from {len(interactions)} sample(s) in "
-        f"{len(files)} cassette(s): {shown}. Types are pinned from any sample; a field is "
-        f"required, and a string or object field non-null, only once {PROOF} samples show it."
+    payloads = [p for i in interactions for p in bodies[i].payloads]
+    streams = {bodies[i].kind for i in interactions} & set(STREAM_BODIES)
+    what = (
+        f"{len(payloads)} event(s) of {len(interactions)} {'/'.join(sorted(streams))} response(s)"
+        if streams
+        else f"{len(payloads)} sample(s)"
     )
-    payloads = [bodies[i] for i in interactions]
-    return PlannedSchema(path, infer_schema(payloads, comment=comment, reads=reads), len(payloads))
+    comment = (
+        f"inferred by cassette-contracts init from {what} in {len(files)} cassette(s): "
+        f"{shown}. Types are pinned from any sample; a field is required, and a string or "
+        f"object field non-null, only once {PROOF} samples show it."
+    )
+    inferred = infer_schema(payloads, comment=comment, reads=reads)
+    return PlannedSchema(path, inferred, len(payloads), unread=reads is not None and not reads)
 
 
-def _contract(name: str, endpoints: Sequence[Endpoint], schema: str) -> PlannedContract:
+def _contract(
+    name: str,
+    endpoints: Sequence[Endpoint],
+    schema: str | None,
+    kind: str,
+    bodies: Mapping[Interaction, Body],
+) -> PlannedContract:
     interactions = [i for e in endpoints for i in e.interactions]
+    media_types: tuple[str, ...] = ()
+    if kind in ("text", "binary"):  # the kinds a media type tells apart
+        seen = {bodies[i].media_type for i in interactions}
+        media_types = () if "" in seen else tuple(sorted(seen))  # none sent: not pinned
     return PlannedContract(
         name=name,
         method=endpoints[0].method,
@@ -305,6 +406,8 @@ def _contract(name: str, endpoints: Sequence[Endpoint], schema: str) -> PlannedC
         query=tuple(sorted({q for e in endpoints for q in e.query})),
         interactions=len(interactions),
         cassettes=len({i.cassette for i in interactions}),
+        body=kind,
+        media_types=media_types,
     )
 
 
@@ -352,6 +455,16 @@ def write_plan(plan: InitPlan) -> list[Path]:
     return written
 
 
+def _target(contract: PlannedContract) -> str:
+    """What a contract holds the body to: its schema, or its body kind and media types."""
+    if contract.body == "json":
+        return str(contract.schema)
+    if contract.schema is not None:
+        return f"each {contract.body} event -> {contract.schema}"
+    media = f" ({', '.join(contract.media_types)})" if contract.media_types else ""
+    return f"{contract.body} body{media}"
+
+
 def render_plan(plan: InitPlan, *, dry_run: bool) -> str:
     """The plan for people: new contracts, templates, schemas, pinned fields, what is left."""
     schemas_dir = display_path(plan.schemas_root)
@@ -369,7 +482,7 @@ def render_plan(plan: InitPlan, *, dry_run: bool) -> str:
             query = f", query {list(contract.query)}" if contract.query else ""
             lines.append(
                 f"  {contract.name}: {contract.request} -> {status}{query} "
-                f"({contract.interactions} interaction(s)) -> {contract.schema}"
+                f"({contract.interactions} interaction(s)) -> {_target(contract)}"
             )
     for path, planned in sorted(plan.schemas.items()):
         lines.append(
@@ -378,6 +491,8 @@ def render_plan(plan: InitPlan, *, dry_run: bool) -> str:
         )
         if dry_run and planned.inferred.pinned:
             lines.append(f"    pins {', '.join(planned.inferred.pinned)}")
+        if planned.unread:
+            lines.append("    no read recorded for it in the test run: only its root type pinned")
         if planned.inferred.missing:
             lines.append(
                 f"    read but in no sample (not pinned): {', '.join(planned.inferred.missing)}"
@@ -404,9 +519,13 @@ def run_init(
     force: bool,
     stdout: TextIO,
     stderr: TextIO,
-    reads: Reads | None = None,
+    from_coverage: bool = False,
 ) -> int:
-    """The ``init`` command: plan, print, write, then check; returns the exit code."""
+    """The ``init`` command: plan, print, write, then check; returns the exit code.
+
+    ``from_coverage``: pin only the paths the last replay run read (UsageError when it
+    recorded none).
+    """
     from ._cassette import iter_cassette_paths
     from ._check import check
     from ._config import load_settings
@@ -415,7 +534,20 @@ def run_init(
 
     settings = load_settings(schemas=schemas)
     cassettes = iter_cassette_paths(paths or [settings.cassettes])
-    plan = plan_init(cassettes, settings.schemas, force=force, reads=reads)
+    recorded = None
+    if from_coverage:
+        from ._coverage import request_reads
+        from ._runfiles import REQUESTS_DIR
+
+        recorded = request_reads(settings.coverage_dir)
+        if not recorded:
+            raise UsageError(
+                f"--from-coverage: no reads recorded in "
+                f"{display_path(settings.coverage_dir / REQUESTS_DIR)}: run the tests first "
+                "(pytest replaying the cassettes, contract coverage on: no "
+                "--no-contract-coverage)"
+            )
+    plan = plan_init(cassettes, settings.schemas, force=force, request_reads=recorded)
     if plan.errors:
         for error in plan.errors:
             stderr.write(f"cassette-contracts: error: {error}\n")
@@ -425,7 +557,7 @@ def run_init(
     if dry_run:
         return 0
     if not plan.contracts and not plan.contracts_path.is_file():
-        stdout.write("init: no JSON response to infer a contract from; nothing written\n")
+        stdout.write("init: no response to infer a contract from; nothing written\n")
         return 0
     if not plan.contracts and not force:
         stdout.write("init: nothing new to write\n")

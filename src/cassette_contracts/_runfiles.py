@@ -15,7 +15,11 @@ from pathlib import Path
 
 from .errors import InputError, UsageError
 
-__all__ = ["clear_worker_files", "read_worker_files", "save_worker_file"]
+__all__ = ["REQUESTS_DIR", "clear_worker_files", "read_worker_files", "save_worker_file"]
+
+#: The folder below the coverage folder that holds the reads by request (``METHOD URL
+#: STATUS``) for ``init --from-coverage``; the coverage report reads the files above it.
+REQUESTS_DIR = "requests"
 
 _WORKER_ID = re.compile(r"[A-Za-z0-9_.-]+\Z")
 

@@ -76,6 +76,9 @@ class PluginState:
     _finish_error: str | None = None
     _lines: dict[str, list[int | None]] = field(default_factory=dict)
     plays: PlayRecorder | None = None
+    #: Request key (``METHOD URL STATUS``) -> the contract it matched: reads are tracked by
+    #: request and saved by contract as well (``_save_reads``).
+    contract_of: dict[str, str] = field(default_factory=dict)
     #: This process's reads, made at the first replay (a run replaying nothing imports none).
     recorder: ReadRecorder | None = None
     #: ``--contract-cassettes DIR`` given: (the configured cassettes folder, DIR). Cassette
@@ -100,9 +103,10 @@ class PluginState:
         worker_id = worker_input.get("workerid") if worker_input else None
         coverage_on = replaying and not config.getoption("--no-contract-coverage")
         if coverage_on and worker_id is None:  # the controller clears before any worker starts
-            from ._runfiles import clear_worker_files
+            from ._runfiles import REQUESTS_DIR, clear_worker_files
 
             clear_worker_files(settings.coverage_dir)
+            clear_worker_files(settings.coverage_dir / REQUESTS_DIR)
         return cls(
             settings=settings,
             rootdir=Path(config.rootpath),
@@ -294,31 +298,36 @@ class PluginState:
         code as tracked payloads (it parsed ``r.text`` itself) is noted as untracked.
         """
         self.replayed += 1
-        loaded = self.contracts() if self.coverage_on else None
-        if loaded is None:
-            yield
+        if not self.coverage_on or (self.has_contracts and self.contracts() is None):
+            yield  # coverage off, or contracts that cannot be loaded (every test fails)
             return
         from ._clients import patched
-        from ._coverage import ReadRecorder, track
+        from ._coverage import ReadRecorder, request_key, track
 
-        contract_map, _registry = loaded
+        # Without contracts (a project starting out) reads are still kept, by request, for
+        # `cassette-contracts init --from-coverage`.
+        loaded = self.contracts()
+        contract_map = loaded[0] if loaded is not None else None
         if self.recorder is None:
             self.recorder = ReadRecorder()
         recorder = self.recorder
+        contract_of = self.contract_of
         handed: dict[str, dict[int, Any]] = {}  # contract -> responses handed a tracked payload
 
         def hand(response: Any, payload: Any, method: str, url: str, status: int) -> Any:
-            contract = contract_map.find(method, url, status)
-            if contract is None:
-                return payload
-            handed.setdefault(contract.name, {})[id(response)] = response
-            return track(payload, contract.name, recorder)
+            key = request_key(method, url, status)
+            if contract_map is not None:
+                contract = contract_map.find(method, url, status)
+                if contract is not None:
+                    handed.setdefault(contract.name, {})[id(response)] = response
+                    contract_of[key] = contract.name
+            return track(payload, key, recorder)
 
         try:
             with patched(hand):
                 yield
         finally:
-            if cassette is not None:
+            if cassette is not None and contract_map is not None:
                 for name in _untracked(cassette, contract_map, handed):
                     recorder.note_untracked(name)
 
@@ -348,8 +357,10 @@ class PluginState:
         try:
             folder = self.settings.coverage_dir
             if self.recorder is not None and not self.recorder.empty:
-                self.recorder.save(folder, self.worker_id or "main")
-            if self.worker_id is not None or not self._saved_any(folder):
+                self._save_reads(folder, self.recorder)
+            if self.worker_id is not None or not self.has_contracts:
+                return False  # without contracts the reads are kept for `init` only
+            if not self._saved_any(folder):
                 return False
             from ._coverage import ReadRecorder, coverage_report
 
@@ -363,6 +374,19 @@ class PluginState:
             self._finish_error = f"cassette-contracts: error: contract coverage: {exc}"
             return True
         return not self.coverage.ok
+
+    def _save_reads(self, folder: Path, recorder: ReadRecorder) -> None:
+        """Save this process's reads twice: by request (for ``init --from-coverage``) and by
+        the contract each request matched (for the coverage report)."""
+        from ._coverage import by_contract
+        from ._runfiles import REQUESTS_DIR
+
+        worker = self.worker_id or "main"
+        recorder.save(folder / REQUESTS_DIR, worker)
+        contracted = by_contract(recorder, self.contract_of)
+        contracted.untracked.update(recorder.untracked)
+        if not contracted.empty:
+            contracted.save(folder, worker)
 
     def _saved_any(self, folder: Path) -> bool:
         """Some process of this run saved coverage data (a cheap look before loading)."""
@@ -409,7 +433,8 @@ class PluginState:
         if self.replayed and not self.has_contracts:
             return [
                 f"cassette-contracts: no contracts yet ({_shown(self.settings.contracts)} not "
-                "found): replayed cassettes are not checked"
+                "found): replayed cassettes are not checked; `cassette-contracts init "
+                "--from-coverage` starts them from the fields the tests read"
             ]
         lines = []
         counts = []

@@ -355,6 +355,11 @@ def _init_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--dry-run", action="store_true", help="print the plan, write nothing")
     parser.add_argument(
+        "--from-coverage",
+        action="store_true",
+        help="pin only the JSON fields the code read in the last replay run (run pytest first)",
+    )
+    parser.add_argument(
         "--force",
         action="store_true",
         help="write contracts.toml and the schema files afresh, replacing what exists",
@@ -377,6 +382,7 @@ def _init(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
         force=args.force,
         stdout=stdout,
         stderr=stderr,
+        from_coverage=args.from_coverage,
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -82,7 +83,7 @@ def test_dry_run_prints_the_plan_and_writes_nothing(recorded: Path, cli: Any) ->
     assert snapshot(recorded) == before
     assert f"github.user: GET {USER}/{{user}} -> 200" in run.out
     assert "schema github/user.schema.json: 3 sample(s)" in run.out
-    assert "pins $.avatar_url, $.blog, $.collaborators" in run.out
+    assert "pins $.avatar_url, $.bio, $.blog, $.collaborators" in run.out
     assert "dry run: nothing written" in run.out
 
 
@@ -142,22 +143,95 @@ def test_new_names_and_files_avoid_existing_ones(recorded: Path, cli: Any) -> No
     assert added["github.user-2"] == "github/user-2.schema.json"
 
 
-def test_non_json_bodies_are_listed_not_contracted(
+def test_every_body_kind_gets_its_contract(
     workdir: Path, cli: Any, write_cassette: Callable[..., Path]
 ) -> None:
-    """Empty, text and event-stream bodies get no schema yet; the plan says which and why."""
-    write_cassette(workdir / "cassettes" / "empty.yaml", [("DELETE", f"{USER}/1", 204, "")])
+    """Empty, text and binary bodies get their body kind (with the recorded media type), an
+    event stream a schema of its events; check then passes strictly."""
+    cassettes = workdir / "cassettes"
+    write_cassette(cassettes / "empty.yaml", [("DELETE", f"{USER}/1", 204, "")])
     write_cassette(
-        workdir / "cassettes" / "stream.yaml",
-        [("POST", "https://llm.example.com/v1/chat", 200, "data: {}\n\n")],
-        content_type="text/event-stream",
+        cassettes / "page.yaml",
+        [("GET", "https://example.com/about", 200, "<p>hi</p>")],
+        "text/html",
     )
-    write_cassette(workdir / "cassettes" / "json.yaml", [("GET", f"{USER}/1", 200, {"id": 1})])
+    write_cassette(
+        cassettes / "avatar.yaml",
+        [("GET", "https://img.example.com/a/1", 200, b"\x89PNG\r\n\x1a\n\xff")],
+        "image/png",
+    )
+    write_cassette(cassettes / "json.yaml", [("GET", f"{USER}/1", 200, {"id": 1})])
     run = cli("init")
     assert run.code == 0, run.out + run.err
-    assert f"DELETE {USER}/{{user}} -> 204 (1 interaction(s)): empty body" in run.out
-    assert "-> 200 (1 interaction(s)): event-stream body (text/event-stream)" in run.out
-    assert "2 interaction(s) left without a contract" in run.out
+    contracts = ContractMap.load(workdir / "schemas" / "contracts.toml").contracts
+    assert {(c.name, c.body, c.media_types, c.schema) for c in contracts} == {
+        ("example.about", "text", ("text/html",), None),
+        ("github.user", "json", (), "github/user.schema.json"),
+        ("github.user.delete", "empty", (), None),
+        ("img.a", "binary", ("image/png",), None),
+    }
+    assert "left without a contract" not in run.out
+    assert "init: check passes: 4 interaction(s) in 4 cassette(s)" in run.out
+
+
+def test_an_event_stream_schema_comes_from_every_event_of_every_sample(
+    workdir: Path, cli: Any, write_cassette: Callable[..., Path]
+) -> None:
+    """Each event's JSON is a sample (the [DONE] end left out): types union across streams."""
+    url = "https://llm.example.com/v1/chat"
+    write_cassette(
+        workdir / "cassettes" / "stream.yaml",
+        [
+            ("POST", url, 200, 'data: {"n": 1, "text": "a"}\n\ndata: [DONE]\n\n'),
+            ("POST", url, 200, 'data: {"n": 2.5}\n\ndata: {"n": 3, "done": true}\n\n'),
+        ],
+        content_type="text/event-stream",
+    )
+    run = cli("init")
+    assert run.code == 0, run.out + run.err
+    (contract,) = ContractMap.load(workdir / "schemas" / "contracts.toml").contracts
+    assert (contract.body, contract.schema) == ("event-stream", "llm/v1-chat.post.schema.json")
+    schema = json.loads((workdir / "schemas" / contract.schema).read_text())
+    assert schema["properties"] == {
+        "done": {"type": "boolean"},
+        "n": {"type": "number"},
+        "text": {"type": ["null", "string"]},
+    }
+    assert "from 3 event(s) of 2 event-stream response(s)" in schema["$comment"]
+
+
+def test_a_streamed_and_a_plain_answer_get_one_contract_each(
+    workdir: Path, cli: Any, write_cassette: Callable[..., Path]
+) -> None:
+    """One request and status answered as JSON and as a stream: two contracts told apart by body."""
+    url = "https://llm.example.com/v1/chat"
+    write_cassette(workdir / "cassettes" / "plain.yaml", [("POST", url, 200, {"text": "a"})])
+    write_cassette(
+        workdir / "cassettes" / "stream.yaml",
+        [("POST", url, 200, 'data: {"delta": "a"}\n\n')],
+        content_type="text/event-stream",
+    )
+    run = cli("init")
+    assert run.code == 0, run.out + run.err
+    contracts = ContractMap.load(workdir / "schemas" / "contracts.toml").contracts
+    assert [(c.name, c.body) for c in contracts] == [
+        ("llm.v1-chat.post.event-stream", "event-stream"),
+        ("llm.v1-chat.post", "json"),
+    ]
+    assert cli("check").code == 0
+
+
+def test_a_body_that_cannot_be_read_is_listed_not_contracted(
+    workdir: Path, cli: Any, write_cassette: Callable[..., Path]
+) -> None:
+    """A body declared JSON that does not parse: the plan names it and why; the rest is written."""
+    write_cassette(workdir / "cassettes" / "bad.yaml", [("GET", f"{USER}/1", 200, "{not json")])
+    write_cassette(workdir / "cassettes" / "ok.yaml", [("GET", "https://x.example.com/a", 200, {})])
+    run = cli("init")
+    assert run.code == 0, run.out + run.err
+    assert f"GET {USER}/{{user}} -> 200 (1 interaction(s)): 1 body(ies) cannot be read" in run.out
+    assert "cassettes/bad.yaml:3: interaction 0: response body is not JSON" in run.out
+    assert "1 interaction(s) left without a contract" in run.out
 
 
 def test_errors_of_a_host_share_one_schema(
@@ -230,12 +304,11 @@ def test_plan_pins_only_the_reads_given_per_endpoint(recorded: Path) -> None:
     assert plan.schemas["github/error.schema.json"].inferred.pinned == ()
 
 
-def test_nothing_to_infer_writes_nothing(
-    workdir: Path, cli: Any, write_cassette: Callable[..., Path]
-) -> None:
-    """Cassettes with no JSON response: the plan lists them, no file is written, exit 0."""
-    write_cassette(workdir / "cassettes" / "empty.yaml", [("DELETE", f"{USER}/1", 204, "")])
+def test_nothing_to_infer_writes_nothing(workdir: Path, cli: Any) -> None:
+    """Cassettes without interactions: nothing to infer, no file is written, exit 0."""
+    (workdir / "cassettes").mkdir()
+    (workdir / "cassettes" / "none.yaml").write_text("version: 1\ninteractions: []\n")
     run = cli("init")
     assert run.code == 0, run.err
-    assert "no JSON response to infer a contract from; nothing written" in run.out
+    assert "no response to infer a contract from; nothing written" in run.out
     assert not (workdir / "schemas").exists()

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import gzip
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from cassette_contracts._cassette import Interaction
 from cassette_contracts._endpoints import (
-    body_kind,
     group_endpoints,
     host_label,
     is_identifier,
+    read_body,
     templates,
 )
 
@@ -24,7 +26,11 @@ def interaction(
     body: bytes = b"{}",
     content_type: str | None = "application/json",
     method: str = "GET",
+    encoding: str | None = None,
 ) -> Interaction:
+    headers = {"Content-Type": [content_type]} if content_type else {}
+    if encoding:
+        headers["Content-Encoding"] = [encoding]
     return Interaction(
         cassette=Path("c.yaml"),
         index=0,
@@ -34,7 +40,7 @@ def interaction(
         request_headers={},
         request_body=None,
         status=status,
-        response_headers={"Content-Type": [content_type]} if content_type else {},
+        response_headers=headers,
         response_body=body,
     )
 
@@ -49,6 +55,8 @@ def interaction(
         "a94a8fe5ccb19ba61c4c0873d391e987982fbbd3",
         "2024-01-31",
         "2024-01-31T10:00:00Z",
+        "1149868003661684736.json",
+        "750362064426721281-1072250532645998596",
     ],
 )
 def test_identifier_like_segments(segment: str) -> None:
@@ -83,6 +91,20 @@ def test_words_are_not_identifiers(segment: str) -> None:
         (["/users/a", "/repos/a"], ["/users/a", "/repos/a"]),
         (["/", "/status"], ["/", "/status"]),
         (["/42"], ["/{param}"]),
+        (
+            ["/2/tweets/1", "/2/users/2", "/2/users/me"],
+            ["/2/tweets/{tweet}", "/2/users/{user}", "/2/users/{user}"],
+        ),
+        (
+            ["/v1/chat/completions", "/v1/embeddings/x"],
+            ["/v1/chat/completions", "/v1/embeddings/x"],
+        ),
+        (["/api/users/a", "/api/repos/b"], ["/api/users/a", "/api/repos/b"]),
+        (
+            ["/1.1/statuses/show.json", "/1.1/statuses/home_timeline.json"],
+            ["/1.1/statuses/show.json", "/1.1/statuses/home_timeline.json"],
+        ),
+        (["/1.1/geo/id/1ffd3558f2e98349.json"], ["/1.1/geo/id/{id}"]),
     ],
 )
 def test_templates(uris: list[str], expected: list[str]) -> None:
@@ -139,21 +161,40 @@ def test_group_by_method_template_and_status() -> None:
 
 
 @pytest.mark.parametrize(
-    ("body", "content_type", "kind"),
+    ("body", "content_type", "encoding", "kind", "payloads"),
     [
-        (b'{"a": 1}', "application/json", "json"),
-        (b"[1, 2]", None, "json"),
-        (b"", "application/json", "empty"),
-        (b"data: {}\n\n", "text/event-stream", "event-stream"),
-        (b"<html></html>", "text/html", "text"),
-        (b"42", "text/plain", "text"),
-        (b"\x1f\x8b\x08\x00rest", "application/json", "binary"),
-        (b"\x89PNG\r\n\x1a\n\xff", "image/png", "binary"),
+        (b'{"a": 1}', "application/json", None, "json", ({"a": 1},)),
+        (b"[1, 2]", None, None, "json", ([1, 2],)),
+        (gzip.compress(b'{"a": 1}', mtime=0), "application/json", "gzip", "json", ({"a": 1},)),
+        (b'{"a": 1}', "application/json; charset=utf-8", "gzip", "json", ({"a": 1},)),
+        (b"", "application/json", None, "empty", ()),
+        (
+            b'data: {"a": 1}\n\ndata: [DONE]\n\n',
+            "text/event-stream",
+            None,
+            "event-stream",
+            ({"a": 1},),
+        ),
+        (b'{"a": 1}\n{"a": 2}\n', "application/x-ndjson", None, "ndjson", ({"a": 1}, {"a": 2})),
+        (b"<html></html>", "text/html", None, "text", ()),
+        (b"42", "text/plain", None, "text", ()),
+        (b"\x89PNG\r\n\x1a\n\xff", "image/png", None, "binary", ()),
     ],
 )
-def test_body_kind(body: bytes, content_type: str | None, kind: str) -> None:
-    """Bodies are JSON, empty, event streams, text or binary."""
-    assert body_kind(interaction(f"{API}/x", body=body, content_type=content_type))[0] == kind
+def test_read_body(
+    body: bytes, content_type: str | None, encoding: str | None, kind: str, payloads: Any
+) -> None:
+    """Bodies are read as a client reads them: gzip undone, kind told, every event's JSON."""
+    found = read_body(
+        interaction(f"{API}/x", body=body, content_type=content_type, encoding=encoding)
+    )
+    assert (found.kind, found.payloads) == (kind, payloads)
+
+
+def test_read_body_keeps_the_media_type() -> None:
+    """The recorded media type, without parameters, goes with a text or binary body."""
+    found = read_body(interaction(f"{API}/x", body=b"x", content_type="Text/CSV; charset=utf-8"))
+    assert (found.kind, found.media_type) == ("text", "text/csv")
 
 
 @pytest.mark.parametrize(

@@ -86,7 +86,8 @@ def test_without_contracts_the_plugin_says_so_in_one_line(pytester: pytest.Pytes
     ours = [line for line in result.stdout.lines if line.startswith("cassette-contracts")]
     assert ours == [
         "cassette-contracts: no contracts yet (schemas/contracts.toml not found): "
-        "replayed cassettes are not checked"
+        "replayed cassettes are not checked; `cassette-contracts init --from-coverage` "
+        "starts them from the fields the tests read"
     ]
 
 
