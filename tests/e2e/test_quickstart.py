@@ -4,8 +4,8 @@
 ``aiohttp`` client; its API (``weather_api.py``, this test's own fake API) runs on 127.0.0.1 and
 answers with gzip JSON, a 204, a ``text/plain`` 503 and a stream of server-sent events. Every
 command of the README's quickstart runs as a subprocess in that folder, with this environment's
-``python -m pytest`` and ``cassette-contracts``, the settings and hand-written contracts taken
-from the README itself; nothing is copied from this repository.
+``python -m pytest`` and ``cassette-contracts``, the settings and the header pin taken from the
+README itself; nothing is copied from this repository.
 """
 
 from __future__ import annotations
@@ -35,12 +35,11 @@ BIN = Path(sys.executable).parent
 
 @dataclass
 class Quickstart:
-    """What the README's quickstart says: commands, settings, hand-written contracts."""
+    """What the README's quickstart says: commands, settings, the header pin it adds."""
 
     commands: list[str]
     settings: str
-    contracts: str
-    event_schema: str
+    header_pin: str
 
 
 def read_quickstart(readme: Path = README) -> Quickstart:
@@ -56,11 +55,9 @@ def read_quickstart(readme: Path = README) -> Quickstart:
         for line in body.splitlines()
         if line.strip()
     ]
-    tomls = [body for lang, body in blocks if lang == "toml"]
-    (settings,) = [body for body in tomls if "[tool.cassette_contracts]" in body]
-    (contracts,) = [body for body in tomls if "[[contract]]" in body]
-    (event_schema,) = [body for lang, body in blocks if lang == "json"]
-    return Quickstart(commands, settings, contracts, event_schema)
+    (settings,) = [body for lang, body in blocks if "[tool.cassette_contracts]" in body]
+    (header_pin,) = re.findall(r"`(headers = \{.*?\})`", text[start:end])
+    return Quickstart(commands, settings, header_pin)
 
 
 @dataclass
@@ -153,22 +150,22 @@ def test_the_readme_quickstart_walks_on_a_foreign_project(tmp_path: Path) -> Non
         assert all(uri.startswith(REAL_URL + "/") for uri in uris), uris
         assert len(api.requests) == 6
 
-        # 3. First contracts from the recordings; the README's own for the other bodies.
+        # 3. First contracts from the recordings: one per endpoint, status and body kind;
+        # then the README's tightening: the 503's Retry-After header, which the client reads.
         result = run("cassette-contracts init")
         assert result.returncode == 0, _output(result)
-        schemas = root / "schemas"
-        contracts_toml = schemas / "contracts.toml"
+        contracts_toml = root / "schemas" / "contracts.toml"
         inferred = tomllib.loads(contracts_toml.read_text())["contract"]
-        assert len(inferred) == 3, _output(result)  # current, forecast, station: JSON
-        with contracts_toml.open("a", encoding="utf-8") as out:
-            out.write("\n" + quickstart.contracts)
-        (event_schema_name,) = [
-            c["schema"]
-            for c in tomllib.loads(quickstart.contracts)["contract"]
-            if c.get("body") == "event-stream"
+        bodies = sorted(c.get("body", "json") for c in inferred)
+        assert bodies == ["empty", "event-stream", "json", "json", "json", "text"], inferred
+        blocks = contracts_toml.read_text().split("[[contract]]")
+        (error,) = [i for i, block in enumerate(blocks) if "status = 503" in block]
+        blocks[error] = blocks[error].rstrip("\n") + f"\n{quickstart.header_pin}\n\n"
+        contracts_toml.write_text("[[contract]]".join(blocks), encoding="utf-8")
+        (radar,) = [
+            c for c in tomllib.loads(contracts_toml.read_text())["contract"] if c["status"] == 503
         ]
-        (schemas / event_schema_name).parent.mkdir(parents=True, exist_ok=True)
-        (schemas / event_schema_name).write_text(quickstart.event_schema, encoding="utf-8")
+        assert radar["headers"] == {"Retry-After": "integer"}
 
         # 4. Replay offline: every played response holds; nothing reaches the server.
         served = len(api.requests)
