@@ -81,6 +81,9 @@ class PluginState:
     contract_of: dict[str, str] = field(default_factory=dict)
     #: This process's reads, made at the first replay (a run replaying nothing imports none).
     recorder: ReadRecorder | None = None
+    #: ``--contract-cassettes DIR`` given: (the configured cassettes folder, DIR). Cassette
+    #: folders under the first are moved under the second (see :meth:`redirect_cassettes`).
+    moved: tuple[Path, Path] | None = None
 
     @classmethod
     def from_pytest(cls, config: pytest.Config) -> PluginState:
@@ -89,6 +92,11 @@ class PluginState:
             cassettes=config.getoption("--contract-cassettes"),
             schemas=config.getoption("--contract-schemas"),
         )
+        moved = None
+        if config.getoption("--contract-cassettes") is not None:
+            configured = load_settings(config.rootpath).cassettes
+            if configured.resolve() != settings.cassettes.resolve():
+                moved = (configured, settings.cassettes)
         record_mode = _record_mode(config)
         replaying = record_mode == "none" and not config.getoption("--disable-recording", False)
         worker_input = getattr(config, "workerinput", None)
@@ -107,6 +115,7 @@ class PluginState:
             worker_id=worker_id,
             coverage_on=coverage_on,
             plays=_play_recorder(config, settings, replaying=replaying, worker_id=worker_id),
+            moved=moved,
         )
 
     # -- contracts ---------------------------------------------------------------------------
@@ -240,6 +249,22 @@ class PluginState:
             exc.args = (f"{exc.args[0]}\n\n{RECORD_HINT}", *exc.args[1:])
 
     # -- recording ---------------------------------------------------------------------------
+
+    def redirect_cassettes(self, vcr: Any) -> None:
+        """With ``--contract-cassettes DIR``, a cassette folder inside the configured one (as
+        pytest-recording's default ``tests/cassettes/<module>/`` is) moves to the same place
+        under DIR, so ``rerecord`` / ``drift`` record into and replay from their staging folder
+        without a ``vcr_cassette_dir`` fixture. A folder elsewhere (a project's own fixture) is
+        left alone."""
+        if self.moved is None:
+            return
+        configured, target = self.moved
+        library = Path(vcr.cassette_library_dir).resolve()
+        try:
+            relative = library.relative_to(configured.resolve())
+        except ValueError:
+            return
+        vcr.cassette_library_dir = str(target / relative)
 
     def configure_recording(self, vcr: Any) -> None:
         """While recording: refuse symlinks out of the cassettes folder; rehost overridden

@@ -113,6 +113,30 @@ def test_templates(uris: list[str], expected: list[str]) -> None:
     assert [found[API + u] for u in uris] == [API + e for e in expected]
 
 
+@pytest.mark.parametrize(
+    ("uris", "expected"),
+    [
+        (
+            ["/v1/current/oslo", "/v1/forecast/lisbon", "/v1/stations/OSL-12"],
+            ["/v1/current/oslo", "/v1/forecast/lisbon", "/v1/stations/OSL-12"],
+        ),
+        (
+            ["/v1/users/a", "/v1/users/b", "/v1/repos/c"],
+            ["/v1/users/{user}", "/v1/users/{user}", "/v1/repos/c"],
+        ),
+        (
+            ["/api/v2/orders/1", "/api/v2/items/2"],
+            ["/api/v2/orders/{order}", "/api/v2/items/{item}"],
+        ),
+        (["/v1beta/models", "/v1beta/files"], ["/v1beta/models", "/v1beta/files"]),
+    ],
+)
+def test_version_prefix_does_not_name_the_resource(uris: list[str], expected: list[str]) -> None:
+    """After an `api` / `v1` prefix the next segment names the resource: a literal."""
+    found = templates([API + u for u in uris])
+    assert [found[API + u] for u in uris] == [API + e for e in expected]
+
+
 def test_templates_ignore_the_query_and_lower_the_host() -> None:
     """The query string is not part of a template; scheme and host are lower-cased."""
     uri = "HTTPS://API.Example.com/users/1?page=2"
