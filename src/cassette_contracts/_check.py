@@ -26,7 +26,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 from jsonschema.exceptions import ValidationError, best_match  # type: ignore[import-untyped]
 
-from ._cassette import Interaction, header, parse_cassette
+from ._cassette import Interaction, header, stream_cassette
 from ._contracts import Contract, ContractMap
 from ._schemas import SchemaRegistry, json_pointer
 from .errors import (
@@ -299,33 +299,36 @@ class _Checker:
 
     def check_bytes(self, path: Path, data: bytes) -> _FileOutcome:
         outcome = _FileOutcome()
-        try:
-            cassette = parse_cassette(data, path)
+        try:  # each interaction checked as it is read, then dropped
+            for interaction in stream_cassette(data, path):
+                self.check_one(interaction, outcome)
         except CassetteError as exc:  # an input error, never a result to cache
             return _FileOutcome(errors=[exc], cacheable=False)
-        outcome.interactions = len(cassette.interactions)
-        for interaction in cassette.interactions:
-            try:
-                contract = self.contract_map.match(interaction)
-            except NoContractError as exc:
-                (outcome.errors if self.strict else outcome.warnings).append(exc)
-                continue
-            except ContractMapError as exc:
-                outcome.errors.append(exc)
-                continue
-            outcome.counts[contract.name] = outcome.counts.get(contract.name, 0) + 1
-            if contract.name in self.unusable:  # reported once, not for every interaction
-                outcome.cacheable = False
-                continue
-            try:
-                outcome.violations += validate_interaction(
-                    interaction, self.contract_map, self.registry, contract
-                )
-            except InputError as exc:
-                outcome.errors.append(exc)
-                outcome.failed[contract.name] = outcome.failed.get(contract.name, 0) + 1
         outcome.cacheable = outcome.cacheable and not outcome.errors and not outcome.warnings
         return outcome
+
+    def check_one(self, interaction: Interaction, outcome: _FileOutcome) -> None:
+        """Add what checking ``interaction`` found to ``outcome``."""
+        outcome.interactions += 1
+        try:
+            contract = self.contract_map.match(interaction)
+        except NoContractError as exc:
+            (outcome.errors if self.strict else outcome.warnings).append(exc)
+            return
+        except ContractMapError as exc:
+            outcome.errors.append(exc)
+            return
+        outcome.counts[contract.name] = outcome.counts.get(contract.name, 0) + 1
+        if contract.name in self.unusable:  # reported once, not for every interaction
+            outcome.cacheable = False
+            return
+        try:
+            outcome.violations += validate_interaction(
+                interaction, self.contract_map, self.registry, contract
+            )
+        except InputError as exc:
+            outcome.errors.append(exc)
+            outcome.failed[contract.name] = outcome.failed.get(contract.name, 0) + 1
 
 
 def contract_errors(
