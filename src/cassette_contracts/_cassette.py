@@ -9,7 +9,7 @@ import json
 import os
 from collections.abc import Generator, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cache, cached_property
 from os import PathLike
 from pathlib import Path
 from typing import Any
@@ -655,6 +655,15 @@ _NODE_END = (yaml.MappingEndEvent, yaml.SequenceEndEvent)
 _PLAIN_TAGS = (None, "!")
 
 
+@cache
+def _implicit_resolvers() -> tuple[dict[Any, list[tuple[str, Any]]], list[tuple[str, Any]]]:
+    """The loader's implicit resolvers by first character (as ``Resolver.resolve`` reads them),
+    and those for any first character."""
+    resolvers = _Loader.yaml_implicit_resolvers
+    wildcard = list(resolvers.get(None, []))
+    return {first: [*found, *wildcard] for first, found in resolvers.items()}, wildcard
+
+
 class _EventBuilder:
     """Python values straight from libyaml's events, without a node graph.
 
@@ -670,10 +679,7 @@ class _EventBuilder:
         self.loader = _Loader(data)
         self.next_event = self.loader.get_event
         self.document: Any = None
-        resolvers = self.loader.yaml_implicit_resolvers
-        wildcard = resolvers.get(None, [])
-        self.implicit = {first: [*found, *wildcard] for first, found in resolvers.items()}
-        self.wildcard = wildcard
+        self.implicit, self.wildcard = _implicit_resolvers()
         self.constructors = self.loader.yaml_constructors
 
     def dispose(self) -> None:
@@ -736,19 +742,45 @@ class _EventBuilder:
             return self._scalar(event)
         if event.anchor is not None or depth > MAX_NESTING or event.tag not in _PLAIN_TAGS:
             raise _Fallback  # also an alias: it has an anchor
-        get = self.next_event
+        get, implicit, deeper = self.next_event, self.implicit, depth + 1
+        # Inlined: a scalar that is a plain string (nearly every key and value of a cassette).
         if kind is _MAPPING:
             mapping: dict[Any, Any] = {}
             while type(event := get()) is not yaml.MappingEndEvent:
-                key = self._key(event)
+                if (
+                    type(event) is _SCALAR
+                    and event.tag is None
+                    and event.anchor is None
+                    and (not event.implicit[0] or event.value[:1] not in implicit)
+                ):
+                    key = event.value
+                else:
+                    key = self._key(event)
                 if key in mapping:
                     raise _Fallback
-                mapping[key] = self._value(get(), depth + 1)
+                event = get()
+                if (
+                    type(event) is _SCALAR
+                    and event.tag is None
+                    and event.anchor is None
+                    and (not event.implicit[0] or event.value[:1] not in implicit)
+                ):
+                    mapping[key] = event.value
+                else:
+                    mapping[key] = self._value(event, deeper)
             return mapping
         if kind is _SEQUENCE:
             items = []
             while type(event := get()) is not yaml.SequenceEndEvent:
-                items.append(self._value(event, depth + 1))
+                if (
+                    type(event) is _SCALAR
+                    and event.tag is None
+                    and event.anchor is None
+                    and (not event.implicit[0] or event.value[:1] not in implicit)
+                ):
+                    items.append(event.value)
+                else:
+                    items.append(self._value(event, deeper))
             return items
         raise _Fallback
 
