@@ -7,9 +7,10 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Generator, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from functools import cache, cached_property
+from functools import cached_property
 from os import PathLike
 from pathlib import Path
 from typing import Any
@@ -362,6 +363,90 @@ def stream_cassette(data: bytes, path: Path) -> CassetteStream:
     return CassetteStream(data, path)
 
 
+@dataclass(frozen=True)
+class Slice:
+    """Consecutive interactions of a YAML cassette, as bytes ``start:end`` of the file: the
+    ``count`` items of its ``interactions`` list from ``first_index``, starting after
+    ``lines_before`` lines of the file."""
+
+    start: int
+    end: int
+    first_index: int
+    lines_before: int
+    count: int
+
+
+class SliceError(Exception):
+    """The slice is not what ``split_interactions`` took it for: read the whole file instead."""
+
+
+#: A line of a vcrpy-written YAML cassette that starts at column 0 with something.
+_COLUMN_0 = re.compile(rb"\n(?=[^ \t\r\n#])")
+
+
+def split_interactions(data: bytes, parts: int) -> tuple[bytes, list[Slice]] | None:
+    """The cassette without its interactions, and its interactions in up to ``parts`` slices
+    of consecutive items, each readable on its own; None when ``data`` is not laid out as
+    vcrpy writes it (``interactions:`` at column 0, each item a line starting ``- ``).
+
+    A slice boundary is a line that starts ``- `` at column 0. Inside a block scalar or a
+    plain multi-line one such a line cannot be; inside a quoted or flow one (not vcrpy's
+    layout) it leaves the slice before it unterminated: ``slice_items`` then raises
+    SliceError, and the caller reads the file whole.
+    """
+    if data.startswith(b"interactions:\n"):
+        begin = len(b"interactions:\n")
+    else:
+        at = data.find(b"\ninteractions:\n")
+        if at < 0:
+            return None
+        begin = at + len(b"\ninteractions:\n")
+    if data[begin : begin + 2] != b"- " or _may_hold_anchors(data):
+        return None
+    starts, end = [begin], len(data)
+    for match in _COLUMN_0.finditer(data, begin):
+        line = match.end()
+        if data[line : line + 2] == b"- ":
+            starts.append(line)
+        else:
+            end = line
+            break
+    if len(starts) < 2 * parts:
+        return None
+    rest = data[: begin - 1] + b" []\n" + data[end:]
+    slices, lines, counted = [], 0, 0
+    for part in range(parts):
+        first, last = len(starts) * part // parts, len(starts) * (part + 1) // parts
+        start = starts[first]
+        lines += data.count(b"\n", counted, start)
+        counted = start
+        stop = starts[last] if last < len(starts) else end
+        slices.append(Slice(start, stop, first, lines, last - first))
+    return rest, slices
+
+
+def slice_items(chunk: bytes, path: Path, piece: Slice) -> Iterator[Interaction]:
+    """The interactions of ``chunk``, the bytes of ``piece`` of the cassette ``path``, one at
+    a time; SliceError when it does not read as ``piece.count`` interactions."""
+    builder = _EventBuilder(chunk)
+    count = 0
+    try:
+        for record, line in builder.items():
+            try:
+                yield _interaction(
+                    record, path, piece.first_index + count, piece.lines_before + line
+                )
+            except CassetteError:
+                raise SliceError from None
+            count += 1
+    except _Fallback:
+        raise SliceError from None
+    finally:
+        builder.dispose()
+    if count != piece.count:
+        raise SliceError
+
+
 _Records = Generator[tuple[Any, "int | None"], None, Mapping[str, Any]]
 
 
@@ -675,15 +760,20 @@ def build_yaml(data: bytes | str, loader: type[yaml.SafeLoader]) -> Any:
         builder.dispose()
 
 
-@cache
-def _implicit_resolvers(
-    loader: type[yaml.SafeLoader],
-) -> tuple[dict[Any, list[tuple[str, Any]]], list[tuple[str, Any]]]:
+_Resolvers = tuple[dict[Any, list[tuple[str, Any]]], list[tuple[str, Any]]]
+_resolvers: dict[type, _Resolvers] = {}
+
+
+def _implicit_resolvers(loader: type) -> _Resolvers:
     """The loader's implicit resolvers by first character (as ``Resolver.resolve`` reads them),
-    and those for any first character."""
-    resolvers = loader.yaml_implicit_resolvers
-    wildcard = list(resolvers.get(None, []))
-    return {first: [*found, *wildcard] for first, found in resolvers.items()}, wildcard
+    and those for any first character; computed once per loader class."""
+    found = _resolvers.get(loader)
+    if found is None:
+        resolvers = loader.yaml_implicit_resolvers  # type: ignore[attr-defined]
+        wildcard = list(resolvers.get(None, []))
+        by_first = {first: [*each, *wildcard] for first, each in resolvers.items()}
+        found = _resolvers[loader] = (by_first, wildcard)
+    return found
 
 
 class _EventBuilder:
@@ -719,6 +809,25 @@ class _EventBuilder:
         the document with that list left empty."""
         try:
             yield from self._records()
+        except (yaml.YAMLError, ValueError, OverflowError, TypeError, RecursionError):
+            raise _Fallback from None
+
+    def items(self) -> Iterator[tuple[Any, int]]:
+        """(item, 1-based line) of a document that is a block sequence of interactions (a
+        ``Slice`` of a cassette); _Fallback for any other document."""
+        try:
+            get = self.next_event
+            get()  # StreamStart
+            get()  # DocumentStart
+            event = get()
+            if type(event) is not _SEQUENCE or event.anchor is not None or event.tag is not None:
+                raise _Fallback
+            while type(event := get()) is not yaml.SequenceEndEvent:
+                yield self._value(event, 3), event.start_mark.line + 1
+            if not isinstance(get(), yaml.DocumentEndEvent) or not isinstance(
+                get(), yaml.StreamEndEvent
+            ):
+                raise _Fallback
         except (yaml.YAMLError, ValueError, OverflowError, TypeError, RecursionError):
             raise _Fallback from None
 
@@ -820,10 +929,9 @@ class _EventBuilder:
         if tag in _PLAIN_TAGS:
             if not event.implicit[0]:
                 return value  # quoted, a block scalar, or tagged '!': a string
-            for tag, regexp in self.implicit.get(value[:1], self.wildcard):
-                if regexp.match(value):
-                    break
-            else:
+            resolvers = self.implicit.get(value[:1], self.wildcard)
+            tag = next((found for found, regexp in resolvers if regexp.match(value)), None)
+            if tag is None:
                 return value
         if tag == _STR:
             return value

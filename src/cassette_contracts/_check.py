@@ -26,7 +26,16 @@ from urllib.parse import parse_qsl, urlsplit
 
 from jsonschema.exceptions import ValidationError, best_match  # type: ignore[import-untyped]
 
-from ._cassette import Interaction, header, stream_cassette
+from ._cassette import (
+    Interaction,
+    Slice,
+    SliceError,
+    header,
+    parse_cassette,
+    slice_items,
+    split_interactions,
+    stream_cassette,
+)
 from ._contracts import Contract, ContractMap
 from ._schemas import SchemaRegistry, json_pointer
 from .errors import (
@@ -307,6 +316,17 @@ class _Checker:
         outcome.cacheable = outcome.cacheable and not outcome.errors and not outcome.warnings
         return outcome
 
+    def check_slice(self, path: Path, piece: Slice, chunk: bytes) -> _FileOutcome | None:
+        """What checking the interactions of one slice of a file found; None when the slice
+        does not read on its own (the whole file is then checked instead)."""
+        outcome = _FileOutcome()
+        try:
+            for interaction in slice_items(chunk, path, piece):
+                self.check_one(interaction, outcome)
+        except SliceError:
+            return None
+        return outcome
+
     def check_one(self, interaction: Interaction, outcome: _FileOutcome) -> None:
         """Add what checking ``interaction`` found to ``outcome``."""
         outcome.interactions += 1
@@ -420,32 +440,99 @@ def check(
 
 # Below this many bytes of cassettes, starting worker processes costs more than it saves.
 _PARALLEL_MIN_BYTES = 2_000_000
+# A YAML cassette at least this big is split between the workers by its interactions.
+_SLICE_MIN_BYTES = 4_000_000
 _WORKER: _Checker | None = None
 
+_Task = Path | tuple[Path, Slice, bytes]
 
-def _work(path: Path) -> _FileOutcome:
+
+def _work(task: _Task) -> _FileOutcome | None:
     assert _WORKER is not None
-    return _WORKER(path)
+    if isinstance(task, Path):
+        return _WORKER(task)
+    return _WORKER.check_slice(*task)
 
 
 def _map(checker: _Checker, paths: list[Path], jobs: int | None) -> list[_FileOutcome]:
-    """``checker`` over ``paths`` in order, in forked worker processes when worth it."""
+    """``checker`` over ``paths`` in order, in forked worker processes when worth it; a big
+    YAML cassette is split into slices of interactions checked by several workers."""
     global _WORKER
     if jobs is None:
         jobs = _cpus()
         if jobs > 1 and sum(_size(p) for p in paths) < _PARALLEL_MIN_BYTES:
             jobs = 1
-    jobs = min(jobs, len(paths))
     # fork shares the loaded schemas and compiled checks for free; it is only safe while
     # this process runs a single thread, so anything else checks in-process.
     if jobs <= 1 or "fork" not in mp.get_all_start_methods() or threading.active_count() > 1:
         return [checker(path) for path in paths]
+    tasks: list[_Task] = []
+    plans: list[tuple[Path, list[int], bytes | None]] = []  # tasks of each path; sliced bytes
+    for path in paths:
+        sliced = _slices(path, jobs) if _size(path) >= _SLICE_MIN_BYTES else None
+        if sliced is None:
+            plans.append((path, [len(tasks)], None))
+            tasks.append(path)
+        else:
+            data, pieces = sliced
+            plans.append((path, list(range(len(tasks), len(tasks) + len(pieces))), data))
+            tasks += [(path, piece, data[piece.start : piece.end]) for piece in pieces]
     _WORKER = checker
     try:
-        with mp.get_context("fork").Pool(jobs) as pool:
-            return pool.map(_work, paths, chunksize=max(1, len(paths) // (jobs * 8)))
+        with mp.get_context("fork").Pool(min(jobs, len(tasks))) as pool:
+            done = pool.map(_work, tasks, chunksize=max(1, len(tasks) // (jobs * 8)))
     finally:
         _WORKER = None
+    outcomes = []
+    for path, positions, whole in plans:
+        parts = [done[position] for position in positions]
+        if whole is None:
+            assert parts[0] is not None
+            outcomes.append(parts[0])
+        elif any(part is None for part in parts):
+            outcomes.append(checker.check_bytes(path, whole))  # a slice did not read on its own
+            outcomes[-1].key = hashlib.sha256(whole).hexdigest() if checker.hashing else ""
+        else:
+            outcomes.append(_joined(parts, whole, checker.hashing))
+    return outcomes
+
+
+def _slices(path: Path, jobs: int) -> tuple[bytes, list[Slice]] | None:
+    """The bytes of ``path`` and its interactions in ``jobs`` slices; None to check it whole
+    (not a YAML cassette laid out as vcrpy writes it, or not sound outside its interactions)."""
+    if path.suffix.lower() not in (".yaml", ".yml"):
+        return None
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return None
+    split = split_interactions(data, jobs)
+    if split is None:
+        return None
+    rest, pieces = split
+    try:
+        parse_cassette(rest, path)  # version, metadata, the keys around `interactions`
+    except CassetteError:
+        return None  # reported, with its line, by checking the file whole
+    return data, pieces
+
+
+def _joined(parts: list[_FileOutcome | None], data: bytes, hashing: bool) -> _FileOutcome:
+    """The outcome of a file from those of its slices, in order."""
+    outcome = _FileOutcome(key=hashlib.sha256(data).hexdigest() if hashing else "")
+    for part in parts:
+        assert part is not None
+        outcome.interactions += part.interactions
+        for name, count in part.counts.items():
+            outcome.counts[name] = outcome.counts.get(name, 0) + count
+        for name, count in part.failed.items():
+            outcome.failed[name] = outcome.failed.get(name, 0) + count
+        outcome.violations += part.violations
+        outcome.errors += part.errors
+        outcome.warnings += part.warnings
+        outcome.cacheable = outcome.cacheable and part.cacheable
+    outcome.cacheable = outcome.cacheable and not outcome.errors and not outcome.warnings
+    return outcome
 
 
 def _cpus() -> int:
