@@ -467,39 +467,40 @@ def _map(checker: _Checker, paths: list[Path], jobs: int | None) -> list[_FileOu
     if jobs <= 1 or "fork" not in mp.get_all_start_methods() or threading.active_count() > 1:
         return [checker(path) for path in paths]
     tasks: list[_Task] = []
-    plans: list[tuple[Path, list[int], bytes | None]] = []  # tasks of each path; sliced bytes
+    plans: list[tuple[Path, list[int], str | None]] = []  # tasks of each path; sliced: its key
     for path in paths:
-        sliced = _slices(path, jobs) if _size(path) >= _SLICE_MIN_BYTES else None
+        sliced = _slices(path, jobs, checker.hashing) if _size(path) >= _SLICE_MIN_BYTES else None
         if sliced is None:
             plans.append((path, [len(tasks)], None))
             tasks.append(path)
         else:
-            data, pieces = sliced
-            plans.append((path, list(range(len(tasks), len(tasks) + len(pieces))), data))
-            tasks += [(path, piece, data[piece.start : piece.end]) for piece in pieces]
+            digest, pieces = sliced
+            plans.append((path, list(range(len(tasks), len(tasks) + len(pieces))), digest))
+            tasks += [(path, piece, chunk) for piece, chunk in pieces]
     _WORKER = checker
     try:
         with mp.get_context("fork").Pool(min(jobs, len(tasks))) as pool:
             done = pool.map(_work, tasks, chunksize=max(1, len(tasks) // (jobs * 8)))
     finally:
         _WORKER = None
+    del tasks  # the slices' bytes
     outcomes = []
-    for path, positions, whole in plans:
+    for path, positions, sliced_key in plans:
         parts = [done[position] for position in positions]
-        if whole is None:
+        if sliced_key is None:
             assert parts[0] is not None
             outcomes.append(parts[0])
         elif any(part is None for part in parts):
-            outcomes.append(checker.check_bytes(path, whole))  # a slice did not read on its own
-            outcomes[-1].key = hashlib.sha256(whole).hexdigest() if checker.hashing else ""
+            outcomes.append(checker(path))  # a slice did not read on its own: check it whole
         else:
-            outcomes.append(_joined(parts, whole, checker.hashing))
+            outcomes.append(_joined(parts, sliced_key))
     return outcomes
 
 
-def _slices(path: Path, jobs: int) -> tuple[bytes, list[Slice]] | None:
-    """The bytes of ``path`` and its interactions in ``jobs`` slices; None to check it whole
-    (not a YAML cassette laid out as vcrpy writes it, or not sound outside its interactions)."""
+def _slices(path: Path, jobs: int, hashing: bool) -> tuple[str, list[tuple[Slice, bytes]]] | None:
+    """The cache key of ``path`` ('' when not hashing) and its interactions in ``jobs`` slices,
+    with their bytes; None to check it whole (not a YAML cassette laid out as vcrpy writes
+    it, or not sound outside its interactions)."""
     if path.suffix.lower() not in (".yaml", ".yml"):
         return None
     try:
@@ -514,12 +515,13 @@ def _slices(path: Path, jobs: int) -> tuple[bytes, list[Slice]] | None:
         parse_cassette(rest, path)  # version, metadata, the keys around `interactions`
     except CassetteError:
         return None  # reported, with its line, by checking the file whole
-    return data, pieces
+    key = hashlib.sha256(data).hexdigest() if hashing else ""
+    return key, [(piece, data[piece.start : piece.end]) for piece in pieces]
 
 
-def _joined(parts: list[_FileOutcome | None], data: bytes, hashing: bool) -> _FileOutcome:
+def _joined(parts: list[_FileOutcome | None], key: str) -> _FileOutcome:
     """The outcome of a file from those of its slices, in order."""
-    outcome = _FileOutcome(key=hashlib.sha256(data).hexdigest() if hashing else "")
+    outcome = _FileOutcome(key=key)
     for part in parts:
         assert part is not None
         outcome.interactions += part.interactions
