@@ -995,14 +995,25 @@ def iter_cassette_paths(paths: Iterable[str | PathLike[str]]) -> list[Path]:
 
 
 def _walk(root: Path) -> Iterable[Path]:
-    seen: set[Path] = set()
-    for folder, dirs, files in os.walk(root, followlinks=True):
-        real = Path(folder).resolve()
+    seen: set[str] = set()
+    folders = [os.fspath(root)]
+    while folders:
+        folder = folders.pop()
+        real = os.path.realpath(folder)
         if real in seen:
-            dirs[:] = []
             continue
         seen.add(real)
-        for name in files:
-            candidate = Path(folder) / name
-            if candidate.suffix.lower() in CASSETTE_SUFFIXES and candidate.is_file():
-                yield candidate
+        try:
+            entries = list(os.scandir(folder))
+        except OSError:
+            continue
+        for entry in entries:  # DirEntry: the type from the directory listing, no stat
+            try:
+                if entry.is_dir():
+                    folders.append(entry.path)
+                elif (
+                    os.path.splitext(entry.name)[1].lower() in CASSETTE_SUFFIXES and entry.is_file()
+                ):
+                    yield Path(entry.path)
+            except OSError:
+                continue

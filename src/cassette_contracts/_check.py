@@ -8,6 +8,8 @@ is rebuilt without a word.
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import hashlib
 import json
 import multiprocessing as mp
@@ -16,7 +18,7 @@ import tempfile
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from os import PathLike
@@ -403,10 +405,11 @@ def check(
     hits: dict[int, _FileOutcome] = {}
     if cache_dir is not None:
         result_cache = _ResultCache(Path(cache_dir), _environment_key(contract_map, registry))
-        for position, path in enumerate(paths):
-            hit = result_cache.get(path)
-            if hit is not None:
-                hits[position] = hit
+        with _no_cycle_collection():  # lookups make no cycles; collections would walk the heap
+            for position, path in enumerate(paths):
+                hit = result_cache.get(path)
+                if hit is not None:
+                    hits[position] = hit
     todo = [position for position in range(len(paths)) if position not in hits]
     checker = _Checker(contract_map, registry, unusable, strict, hashing=result_cache is not None)
     fresh = dict(zip(todo, _map(checker, [paths[i] for i in todo], jobs), strict=True))
@@ -436,6 +439,19 @@ def check(
         interactions=interactions,
         cached_files=len(hits),
     )
+
+
+@contextlib.contextmanager
+def _no_cycle_collection() -> Iterator[None]:
+    """No cyclic garbage collection inside: for loops that allocate many objects but no cycles
+    (each collection of the oldest generation walks every object, schemas included)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 # Below this many bytes of cassettes, starting worker processes costs more than it saves.
