@@ -506,11 +506,19 @@ def _map(checker: _Checker, paths: list[Path], jobs: int | None) -> list[_FileOu
         if sliced_key is None:
             assert parts[0] is not None
             outcomes.append(parts[0])
-        elif any(part is None for part in parts):
-            outcomes.append(checker(path))  # a slice did not read on its own: check it whole
         else:
-            outcomes.append(_joined(parts, sliced_key))
+            outcomes.append(_sliced_outcome(checker, path, sliced_key, parts))
     return outcomes
+
+
+def _sliced_outcome(
+    checker: _Checker, path: Path, key: str, parts: list[_FileOutcome | None]
+) -> _FileOutcome:
+    """The outcome of a file from those of its slices, in order; when a slice did not read on
+    its own (None), from checking the file whole."""
+    if any(part is None for part in parts):
+        return checker(path)
+    return _joined(parts, key)
 
 
 def _slices(path: Path, jobs: int, hashing: bool) -> tuple[str, list[tuple[Slice, bytes]]] | None:
