@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterable, Mapping
+import re
+from collections.abc import Generator, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from os import PathLike
@@ -40,7 +41,14 @@ from ._formats import (
 )
 from .errors import CassetteError, UsageError
 
-__all__ = ["Cassette", "Interaction", "iter_cassette_paths", "load_cassette"]
+__all__ = [
+    "Cassette",
+    "CassetteStream",
+    "Interaction",
+    "iter_cassette_paths",
+    "load_cassette",
+    "stream_cassette",
+]
 
 CASSETTE_SUFFIXES = (".yaml", ".yml", *JSON_SUFFIXES)
 
@@ -301,19 +309,182 @@ def load_cassette(path: str | PathLike[str]) -> Cassette:
 
 def parse_cassette(data: bytes, path: Path) -> Cassette:
     """Parse cassette bytes already read from ``path`` (JSON serializer when it ends .json)."""
-    if path.suffix.lower() in JSON_SUFFIXES:
-        document, lines = parse_json_cassette(data, path)
+    stream = stream_cassette(data, path)
+    interactions = tuple(stream)
+    return Cassette(path=path, interactions=interactions, metadata=stream.metadata)
+
+
+class CassetteStream:
+    """The interactions of cassette bytes, built one at a time as they are iterated.
+
+    A YAML cassette is read from libyaml's events: each interaction is built, handed out and
+    dropped, so memory is bounded by the largest interaction, not by the file. Iterate it once;
+    ``metadata`` is known after that. Any CassetteError (malformed YAML, a document that is
+    not a cassette, an interaction of the wrong shape) is raised during the iteration, with
+    the same precedence as reading the whole file first: a file-level problem anywhere in the
+    file wins over the shape of an interaction, so interactions handed out before an error
+    belong to a file that turned out to be an input error.
+    """
+
+    def __init__(self, data: bytes, path: Path) -> None:
+        self.data = data
+        self.path = path
+        self.metadata: Mapping[str, Any] = {}
+
+    def __iter__(self) -> Iterator[Interaction]:
+        path = self.path
+        if path.suffix.lower() in JSON_SUFFIXES:
+            document, lines = parse_json_cassette(self.data, path)
+            records = _records(document, lines, path)
+        else:
+            refuse_legacy(self.data, path)
+            records = _stream_yaml(self.data, path)
+        problem: CassetteError | None = None
+        index = 0
+        try:
+            while True:
+                record, line = next(records)
+                if problem is None:
+                    try:
+                        interaction = _interaction(record, path, index, line)
+                    except CassetteError as exc:  # raised once the whole file is known sound
+                        problem = exc
+                    else:
+                        yield interaction
+                index += 1
+        except StopIteration as end:
+            self.metadata = end.value
+        if problem is not None:
+            raise problem
+
+
+def stream_cassette(data: bytes, path: Path) -> CassetteStream:
+    """The interactions of cassette bytes read from ``path``, one at a time (see CassetteStream)."""
+    return CassetteStream(data, path)
+
+
+@dataclass(frozen=True)
+class Slice:
+    """Consecutive interactions of a YAML cassette, as bytes ``start:end`` of the file: the
+    ``count`` items of its ``interactions`` list from ``first_index``, starting after
+    ``lines_before`` lines of the file."""
+
+    start: int
+    end: int
+    first_index: int
+    lines_before: int
+    count: int
+
+
+class SliceError(Exception):
+    """The slice is not what ``split_interactions`` took it for: read the whole file instead."""
+
+
+#: A line of a vcrpy-written YAML cassette that starts at column 0 with something.
+_COLUMN_0 = re.compile(rb"\n(?=[^ \t\r\n#])")
+
+
+def split_interactions(data: bytes, parts: int) -> tuple[bytes, list[Slice]] | None:
+    """The cassette without its interactions, and its interactions in up to ``parts`` slices
+    of consecutive items, each readable on its own; None when ``data`` is not laid out as
+    vcrpy writes it (``interactions:`` at column 0, each item a line starting ``- ``).
+
+    A slice boundary is a line that starts ``- `` at column 0. Inside a block scalar or a
+    plain multi-line one such a line cannot be; inside a quoted or flow one (not vcrpy's
+    layout) it leaves the slice before it unterminated: ``slice_items`` then raises
+    SliceError, and the caller reads the file whole.
+    """
+    if data.startswith(b"interactions:\n"):
+        begin = len(b"interactions:\n")
     else:
-        refuse_legacy(data, path)
-        document, lines = _parse_yaml(data, path)
+        at = data.find(b"\ninteractions:\n")
+        if at < 0:
+            return None
+        begin = at + len(b"\ninteractions:\n")
+    if data[begin : begin + 2] != b"- " or _may_hold_anchors(data):
+        return None
+    starts, end = [begin], len(data)
+    for match in _COLUMN_0.finditer(data, begin):
+        line = match.end()
+        if data[line : line + 2] == b"- ":
+            starts.append(line)
+        else:
+            end = line
+            break
+    if len(starts) < 2 * parts:
+        return None
+    rest = data[: begin - 1] + b" []\n" + data[end:]
+    slices, lines, counted = [], 0, 0
+    for part in range(parts):
+        first, last = len(starts) * part // parts, len(starts) * (part + 1) // parts
+        start = starts[first]
+        lines += data.count(b"\n", counted, start)
+        counted = start
+        stop = starts[last] if last < len(starts) else end
+        slices.append(Slice(start, stop, first, lines, last - first))
+    return rest, slices
+
+
+def slice_items(chunk: bytes, path: Path, piece: Slice) -> Iterator[Interaction]:
+    """The interactions of ``chunk``, the bytes of ``piece`` of the cassette ``path``, one at
+    a time; SliceError when it does not read as ``piece.count`` interactions."""
+    builder = _EventBuilder(chunk)
+    count = 0
+    try:
+        for record, line in builder.items():
+            try:
+                yield _interaction(
+                    record, path, piece.first_index + count, piece.lines_before + line
+                )
+            except CassetteError:
+                raise SliceError from None
+            count += 1
+    except _Fallback:
+        raise SliceError from None
+    finally:
+        builder.dispose()
+    if count != piece.count:
+        raise SliceError
+
+
+_Records = Generator[tuple[Any, "int | None"], None, Mapping[str, Any]]
+
+
+def _records(document: Any, lines: list[int | None], path: Path) -> _Records:
+    """(record, line) of each interaction of a whole ``document``; returns its metadata."""
     records, metadata = cassette_records(document, path)
     if len(lines) != len(records):
         lines = [None] * len(records)
-    interactions = tuple(
-        _interaction(record, path, index, line)
-        for index, (record, line) in enumerate(zip(records, lines, strict=True))
-    )
-    return Cassette(path=path, interactions=interactions, metadata=metadata)
+    yield from zip(records, lines, strict=True)
+    return metadata
+
+
+def _stream_yaml(data: bytes, path: Path) -> _Records:
+    """(record, line) of each interaction of a YAML cassette, built from the parser's events.
+
+    Whatever the event builder leaves alone (any refusal or malformation, tagged collections,
+    merge keys) is read again by ``_parse_yaml``, which names the problem exactly as before;
+    the interactions already handed out are not handed out again.
+    """
+    if _may_hold_anchors(data):  # the full event scan only where an anchor may be
+        _refuse_anchors(data, path)
+    handed = 0
+    builder = _EventBuilder(data)
+    try:
+        for record, line in builder.records():
+            yield record, line
+            handed += 1
+        document = builder.document
+    except _Fallback:
+        document, lines = _parse_yaml(data, path)
+        records = _records(document, lines, path)
+        for _ in range(handed):
+            next(records)
+        return (yield from records)
+    finally:
+        builder.dispose()
+    _, metadata = cassette_records(document, path)
+    return metadata
 
 
 def _parse_yaml(data: bytes, path: Path) -> tuple[Any, list[int | None]]:
@@ -577,6 +748,219 @@ def _construct(loader: yaml.SafeLoader, root: yaml.Node) -> Any:
     return build(root, 1)
 
 
+class _Fallback(Exception):
+    """Something the event builder leaves to ``_parse_yaml`` (the node graph path)."""
+
+
+_SCALAR = yaml.ScalarEvent
+_MAPPING = yaml.MappingStartEvent
+_SEQUENCE = yaml.SequenceStartEvent
+_NODE_END = (yaml.MappingEndEvent, yaml.SequenceEndEvent)
+_PLAIN_TAGS = (None, "!")
+
+
+class NotBuilt(Exception):
+    """``build_yaml`` leaves this document to the loader's own ``yaml.load``."""
+
+
+def build_yaml(data: bytes | str, loader: type[yaml.SafeLoader]) -> Any:
+    """``yaml.load(data, Loader=loader)`` for the shapes vcrpy writes, several times faster
+    (built from libyaml's events, no node graph); NotBuilt for anything else (tagged
+    collections, anchors, repeated keys, errors...), which ``yaml.load`` then reads.
+
+    ``loader`` must resolve scalars as SafeLoader does; its scalar constructors are used.
+    """
+    builder = _EventBuilder(data, loader)
+    try:
+        return builder.load()
+    except _Fallback:
+        raise NotBuilt from None
+    finally:
+        builder.dispose()
+
+
+_Resolvers = tuple[dict[Any, list[tuple[str, Any]]], list[tuple[str, Any]]]
+_resolvers: dict[type, _Resolvers] = {}
+
+
+def _implicit_resolvers(loader: type) -> _Resolvers:
+    """The loader's implicit resolvers by first character (as ``Resolver.resolve`` reads them),
+    and those for any first character; computed once per loader class."""
+    found = _resolvers.get(loader)
+    if found is None:
+        resolvers = loader.yaml_implicit_resolvers  # type: ignore[attr-defined]
+        wildcard = list(resolvers.get(None, []))
+        by_first = {first: [*each, *wildcard] for first, each in resolvers.items()}
+        found = _resolvers[loader] = (by_first, wildcard)
+    return found
+
+
+class _EventBuilder:
+    """Python values straight from libyaml's events, without a node graph.
+
+    Builds what ``_construct`` builds for the shapes vcrpy writes: untagged maps and lists,
+    scalars resolved as the loader resolves them, scalars with a tag the loader knows
+    (``!!binary``, ``!!python/str``...). Anything else raises _Fallback: anchors and aliases,
+    repeated keys, nesting deeper than MAX_NESTING, tagged collections, merge keys, a
+    non-scalar key, a value the loader cannot build, malformed YAML. About three times faster
+    than composing the node graph, and the top-level ``interactions`` are handed out one by one.
+    """
+
+    def __init__(self, data: bytes | str, loader: type[yaml.SafeLoader] | None = None) -> None:
+        self.loader = (loader or _Loader)(data)
+        self.next_event = self.loader.get_event
+        self.document: Any = None
+        self.implicit, self.wildcard = _implicit_resolvers(type(self.loader))
+        self.constructors = self.loader.yaml_constructors
+
+    def dispose(self) -> None:
+        self.loader.dispose()
+
+    def load(self) -> Any:
+        """The whole document, as ``yaml.load`` with the loader gives it; or _Fallback."""
+        items = [record for record, _ in self.records()]
+        if isinstance(self.document, dict) and self.document.get("interactions") == []:
+            self.document["interactions"] = items
+        return self.document
+
+    def records(self) -> Iterator[tuple[Any, int]]:
+        """(item, 1-based line) of the top-level ``interactions`` list; then ``document`` is
+        the document with that list left empty."""
+        try:
+            yield from self._records()
+        except (yaml.YAMLError, ValueError, OverflowError, TypeError, RecursionError):
+            raise _Fallback from None
+
+    def items(self) -> Iterator[tuple[Any, int]]:
+        """(item, 1-based line) of a document that is a block sequence of interactions (a
+        ``Slice`` of a cassette); _Fallback for any other document."""
+        try:
+            get = self.next_event
+            get()  # StreamStart
+            get()  # DocumentStart
+            event = get()
+            if type(event) is not _SEQUENCE or event.anchor is not None or event.tag is not None:
+                raise _Fallback
+            while type(event := get()) is not yaml.SequenceEndEvent:
+                yield self._value(event, 3), event.start_mark.line + 1
+            if not isinstance(get(), yaml.DocumentEndEvent) or not isinstance(
+                get(), yaml.StreamEndEvent
+            ):
+                raise _Fallback
+        except (yaml.YAMLError, ValueError, OverflowError, TypeError, RecursionError):
+            raise _Fallback from None
+
+    def _records(self) -> Iterator[tuple[Any, int]]:
+        get = self.next_event
+        get()  # StreamStart
+        event = get()
+        if isinstance(event, yaml.StreamEndEvent):
+            return  # an empty document
+        if not isinstance(event, yaml.DocumentStartEvent):  # pragma: no cover - libyaml's order
+            raise _Fallback
+        event = get()
+        if type(event) is _MAPPING and event.anchor is None and event.tag in _PLAIN_TAGS:
+            document: dict[Any, Any] = {}
+            self.document = document
+            while type(event := get()) is not yaml.MappingEndEvent:
+                key = self._key(event)
+                if key in document:
+                    raise _Fallback
+                event = get()
+                if (
+                    key == "interactions"
+                    and type(event) is _SEQUENCE
+                    and event.anchor is None
+                    and event.tag in _PLAIN_TAGS
+                ):
+                    document[key] = []  # its items are handed out, not kept
+                    while type(event := get()) is not yaml.SequenceEndEvent:
+                        yield self._value(event, 3), event.start_mark.line + 1
+                else:
+                    document[key] = self._value(event, 2)
+        else:
+            self.document = self._value(event, 1)
+        if not isinstance(get(), yaml.DocumentEndEvent) or not isinstance(
+            get(), yaml.StreamEndEvent
+        ):
+            raise _Fallback  # more than one document: the composer says so
+
+    def _key(self, event: Any) -> Any:
+        if type(event) is not _SCALAR:
+            raise _Fallback
+        key = self._scalar(event)
+        if isinstance(key, str) and key == "<<" and event.style is None:
+            raise _Fallback  # a merge key
+        return key
+
+    def _value(self, event: Any, depth: int) -> Any:
+        kind = type(event)
+        if kind is _SCALAR:
+            return self._scalar(event)
+        if event.anchor is not None or depth > MAX_NESTING or event.tag not in _PLAIN_TAGS:
+            raise _Fallback  # also an alias: it has an anchor
+        get, implicit, deeper = self.next_event, self.implicit, depth + 1
+        # Inlined: a scalar that is a plain string (nearly every key and value of a cassette).
+        if kind is _MAPPING:
+            mapping: dict[Any, Any] = {}
+            while type(event := get()) is not yaml.MappingEndEvent:
+                if (
+                    type(event) is _SCALAR
+                    and event.tag is None
+                    and event.anchor is None
+                    and (not event.implicit[0] or event.value[:1] not in implicit)
+                ):
+                    key = event.value
+                else:
+                    key = self._key(event)
+                if key in mapping:
+                    raise _Fallback
+                event = get()
+                if (
+                    type(event) is _SCALAR
+                    and event.tag is None
+                    and event.anchor is None
+                    and (not event.implicit[0] or event.value[:1] not in implicit)
+                ):
+                    mapping[key] = event.value
+                else:
+                    mapping[key] = self._value(event, deeper)
+            return mapping
+        if kind is _SEQUENCE:
+            items = []
+            while type(event := get()) is not yaml.SequenceEndEvent:
+                if (
+                    type(event) is _SCALAR
+                    and event.tag is None
+                    and event.anchor is None
+                    and (not event.implicit[0] or event.value[:1] not in implicit)
+                ):
+                    items.append(event.value)
+                else:
+                    items.append(self._value(event, deeper))
+            return items
+        raise _Fallback
+
+    def _scalar(self, event: Any) -> Any:
+        if event.anchor is not None:
+            raise _Fallback
+        tag, value = event.tag, event.value
+        if tag in _PLAIN_TAGS:
+            if not event.implicit[0]:
+                return value  # quoted, a block scalar, or tagged '!': a string
+            resolvers = self.implicit.get(value[:1], self.wildcard)
+            tag = next((found for found, regexp in resolvers if regexp.match(value)), None)
+            if tag is None:
+                return value
+        if tag == _STR:
+            return value
+        constructor = self.constructors.get(tag)
+        if constructor is None:
+            raise _Fallback
+        node = yaml.ScalarNode(tag, value, event.start_mark, event.end_mark, event.style)
+        return constructor(self.loader, node)
+
+
 def _interaction(record: Any, path: Path, index: int, line: int | None) -> Interaction:
     def bad(message: str) -> CassetteError:
         return CassetteError(message, file=path, line=line, interaction=index)
@@ -630,14 +1014,25 @@ def iter_cassette_paths(paths: Iterable[str | PathLike[str]]) -> list[Path]:
 
 
 def _walk(root: Path) -> Iterable[Path]:
-    seen: set[Path] = set()
-    for folder, dirs, files in os.walk(root, followlinks=True):
-        real = Path(folder).resolve()
+    seen: set[str] = set()
+    folders = [os.fspath(root)]
+    while folders:
+        folder = folders.pop()
+        real = os.path.realpath(folder)
         if real in seen:
-            dirs[:] = []
             continue
         seen.add(real)
-        for name in files:
-            candidate = Path(folder) / name
-            if candidate.suffix.lower() in CASSETTE_SUFFIXES and candidate.is_file():
-                yield candidate
+        try:
+            entries = list(os.scandir(folder))
+        except OSError:
+            continue
+        for entry in entries:  # DirEntry: the type from the directory listing, no stat
+            try:
+                if entry.is_dir():
+                    folders.append(entry.path)
+                elif (
+                    os.path.splitext(entry.name)[1].lower() in CASSETTE_SUFFIXES and entry.is_file()
+                ):
+                    yield Path(entry.path)
+            except OSError:
+                continue

@@ -8,6 +8,8 @@ is rebuilt without a word.
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import hashlib
 import json
 import multiprocessing as mp
@@ -17,7 +19,7 @@ import tempfile
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
 from functools import cache
@@ -27,7 +29,16 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from ._bodies import BodyKind
-from ._cassette import Interaction, header, parse_cassette
+from ._cassette import (
+    Interaction,
+    Slice,
+    SliceError,
+    header,
+    parse_cassette,
+    slice_items,
+    split_interactions,
+    stream_cassette,
+)
 from ._contracts import HEADER_TYPES, STREAM_BODIES, Contract, ContractMap
 
 # jsonschema only through _schemas, which imports it without the slow iri checker package.
@@ -440,33 +451,47 @@ class _Checker:
 
     def check_bytes(self, path: Path, data: bytes) -> _FileOutcome:
         outcome = _FileOutcome()
-        try:
-            cassette = parse_cassette(data, path)
+        try:  # each interaction checked as it is read, then dropped
+            for interaction in stream_cassette(data, path):
+                self.check_one(interaction, outcome)
         except CassetteError as exc:  # an input error, never a result to cache
             return _FileOutcome(errors=[exc], cacheable=False)
-        outcome.interactions = len(cassette.interactions)
-        for interaction in cassette.interactions:
-            try:
-                contract = self.contract_map.match(interaction)
-            except NoContractError as exc:
-                (outcome.errors if self.strict else outcome.warnings).append(exc)
-                continue
-            except InputError as exc:  # several contracts, or a body too broken to tell its kind
-                outcome.errors.append(exc)
-                continue
-            outcome.counts[contract.name] = outcome.counts.get(contract.name, 0) + 1
-            if contract.name in self.unusable:  # reported once, not for every interaction
-                outcome.cacheable = False
-                continue
-            try:
-                outcome.violations += validate_interaction(
-                    interaction, self.contract_map, self.registry, contract
-                )
-            except InputError as exc:
-                outcome.errors.append(exc)
-                outcome.failed[contract.name] = outcome.failed.get(contract.name, 0) + 1
         outcome.cacheable = outcome.cacheable and not outcome.errors and not outcome.warnings
         return outcome
+
+    def check_slice(self, path: Path, piece: Slice, chunk: bytes) -> _FileOutcome | None:
+        """What checking the interactions of one slice of a file found; None when the slice
+        does not read on its own (the whole file is then checked instead)."""
+        outcome = _FileOutcome()
+        try:
+            for interaction in slice_items(chunk, path, piece):
+                self.check_one(interaction, outcome)
+        except SliceError:
+            return None
+        return outcome
+
+    def check_one(self, interaction: Interaction, outcome: _FileOutcome) -> None:
+        """Add what checking ``interaction`` found to ``outcome``."""
+        outcome.interactions += 1
+        try:
+            contract = self.contract_map.match(interaction)
+        except NoContractError as exc:
+            (outcome.errors if self.strict else outcome.warnings).append(exc)
+            return
+        except InputError as exc:  # several contracts, or a body too broken to tell its kind
+            outcome.errors.append(exc)
+            return
+        outcome.counts[contract.name] = outcome.counts.get(contract.name, 0) + 1
+        if contract.name in self.unusable:  # reported once, not for every interaction
+            outcome.cacheable = False
+            return
+        try:
+            outcome.violations += validate_interaction(
+                interaction, self.contract_map, self.registry, contract
+            )
+        except InputError as exc:
+            outcome.errors.append(exc)
+            outcome.failed[contract.name] = outcome.failed.get(contract.name, 0) + 1
 
 
 def contract_errors(
@@ -521,10 +546,11 @@ def check(
     hits: dict[int, _FileOutcome] = {}
     if cache_dir is not None:
         result_cache = _ResultCache(Path(cache_dir), _environment_key(contract_map, registry))
-        for position, path in enumerate(paths):
-            hit = result_cache.get(path)
-            if hit is not None:
-                hits[position] = hit
+        with _no_cycle_collection():  # lookups make no cycles; collections would walk the heap
+            for position, path in enumerate(paths):
+                hit = result_cache.get(path)
+                if hit is not None:
+                    hits[position] = hit
     todo = [position for position in range(len(paths)) if position not in hits]
     checker = _Checker(contract_map, registry, unusable, strict, hashing=result_cache is not None)
     fresh = dict(zip(todo, _map(checker, [paths[i] for i in todo], jobs), strict=True))
@@ -556,34 +582,124 @@ def check(
     )
 
 
+@contextlib.contextmanager
+def _no_cycle_collection() -> Iterator[None]:
+    """No cyclic garbage collection inside: for loops that allocate many objects but no cycles
+    (each collection of the oldest generation walks every object, schemas included)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 # Below this many bytes of cassettes, starting worker processes costs more than it saves.
 _PARALLEL_MIN_BYTES = 2_000_000
+# A YAML cassette at least this big is split between the workers by its interactions.
+_SLICE_MIN_BYTES = 4_000_000
 _WORKER: _Checker | None = None
 
+_Task = Path | tuple[Path, Slice, bytes]
 
-def _work(path: Path) -> _FileOutcome:
+
+def _work(task: _Task) -> _FileOutcome | None:
     assert _WORKER is not None
-    return _WORKER(path)
+    if isinstance(task, Path):
+        return _WORKER(task)
+    return _WORKER.check_slice(*task)
 
 
 def _map(checker: _Checker, paths: list[Path], jobs: int | None) -> list[_FileOutcome]:
-    """``checker`` over ``paths`` in order, in forked worker processes when worth it."""
+    """``checker`` over ``paths`` in order, in forked worker processes when worth it; a big
+    YAML cassette is split into slices of interactions checked by several workers."""
     global _WORKER
     if jobs is None:
         jobs = _cpus()
         if jobs > 1 and sum(_size(p) for p in paths) < _PARALLEL_MIN_BYTES:
             jobs = 1
-    jobs = min(jobs, len(paths))
     # fork shares the loaded schemas and compiled checks for free; it is only safe while
     # this process runs a single thread, so anything else checks in-process.
     if jobs <= 1 or "fork" not in mp.get_all_start_methods() or threading.active_count() > 1:
         return [checker(path) for path in paths]
+    tasks: list[_Task] = []
+    plans: list[tuple[Path, list[int], str | None]] = []  # tasks of each path; sliced: its key
+    for path in paths:
+        sliced = _slices(path, jobs, checker.hashing) if _size(path) >= _SLICE_MIN_BYTES else None
+        if sliced is None:
+            plans.append((path, [len(tasks)], None))
+            tasks.append(path)
+        else:
+            digest, pieces = sliced
+            plans.append((path, list(range(len(tasks), len(tasks) + len(pieces))), digest))
+            tasks += [(path, piece, chunk) for piece, chunk in pieces]
     _WORKER = checker
     try:
-        with mp.get_context("fork").Pool(jobs) as pool:
-            return pool.map(_work, paths, chunksize=max(1, len(paths) // (jobs * 8)))
+        with mp.get_context("fork").Pool(min(jobs, len(tasks))) as pool:
+            done = pool.map(_work, tasks, chunksize=max(1, len(tasks) // (jobs * 8)))
     finally:
         _WORKER = None
+    del tasks  # the slices' bytes
+    outcomes = []
+    for path, positions, sliced_key in plans:
+        parts = [done[position] for position in positions]
+        if sliced_key is None:
+            assert parts[0] is not None
+            outcomes.append(parts[0])
+        else:
+            outcomes.append(_sliced_outcome(checker, path, sliced_key, parts))
+    return outcomes
+
+
+def _sliced_outcome(
+    checker: _Checker, path: Path, key: str, parts: list[_FileOutcome | None]
+) -> _FileOutcome:
+    """The outcome of a file from those of its slices, in order; when a slice did not read on
+    its own (None), from checking the file whole."""
+    if any(part is None for part in parts):
+        return checker(path)
+    return _joined(parts, key)
+
+
+def _slices(path: Path, jobs: int, hashing: bool) -> tuple[str, list[tuple[Slice, bytes]]] | None:
+    """The cache key of ``path`` ('' when not hashing) and its interactions in ``jobs`` slices,
+    with their bytes; None to check it whole (not a YAML cassette laid out as vcrpy writes
+    it, or not sound outside its interactions)."""
+    if path.suffix.lower() not in (".yaml", ".yml"):
+        return None
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return None
+    split = split_interactions(data, jobs)
+    if split is None:
+        return None
+    rest, pieces = split
+    try:
+        parse_cassette(rest, path)  # version, metadata, the keys around `interactions`
+    except CassetteError:
+        return None  # reported, with its line, by checking the file whole
+    key = hashlib.sha256(data).hexdigest() if hashing else ""
+    return key, [(piece, data[piece.start : piece.end]) for piece in pieces]
+
+
+def _joined(parts: list[_FileOutcome | None], key: str) -> _FileOutcome:
+    """The outcome of a file from those of its slices, in order."""
+    outcome = _FileOutcome(key=key)
+    for part in parts:
+        assert part is not None
+        outcome.interactions += part.interactions
+        for name, count in part.counts.items():
+            outcome.counts[name] = outcome.counts.get(name, 0) + count
+        for name, count in part.failed.items():
+            outcome.failed[name] = outcome.failed.get(name, 0) + count
+        outcome.violations += part.violations
+        outcome.errors += part.errors
+        outcome.warnings += part.warnings
+        outcome.cacheable = outcome.cacheable and part.cacheable
+    outcome.cacheable = outcome.cacheable and not outcome.errors and not outcome.warnings
+    return outcome
 
 
 def _cpus() -> int:
