@@ -206,8 +206,8 @@ def _check_arguments(parser: argparse.ArgumentParser) -> None:
 
 @subcommand("check", "Check recorded interactions against their contracts.", _check_arguments)
 def _check(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
-    from ._cassette import iter_cassette_paths
-    from ._check import check
+    from .cassettes.discover import iter_cassette_paths
+    from .checking.run import check
     from .contracts.mapping import ContractMap
     from .contracts.registry import SchemaRegistry
     from .rendering.check import render

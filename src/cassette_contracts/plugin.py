@@ -113,11 +113,13 @@ def contract_cassettes_dir(pytestconfig: pytest.Config) -> Path:
 
 
 def pytest_recording_configure(config: pytest.Config, vcr: Any) -> None:
-    """Keep cassette metadata; while recording, scrub secrets and store real hosts."""
-    from ._persister import MetadataAwarePersister
+    """Keep cassette metadata; follow ``--contract-cassettes``; while recording, scrub secrets
+    and store real hosts."""
+    from .cassettes.persister import MetadataAwarePersister
 
     extra_paths = list(getattr(vcr.persister, "extra_paths", []))
     vcr.register_persister(MetadataAwarePersister(extra_paths))
+    _state(config).redirect_cassettes(vcr)
     _state(config).configure_recording(vcr)
 
 

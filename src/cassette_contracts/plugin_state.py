@@ -82,6 +82,9 @@ class PluginState:
     contract_of: dict[str, str] = field(default_factory=dict)
     #: This process's reads, made at the first replay (a run replaying nothing imports none).
     recorder: ReadRecorder | None = None
+    #: ``--contract-cassettes DIR`` given: (the configured cassettes folder, DIR). Cassette
+    #: folders under the first are moved under the second (see :meth:`redirect_cassettes`).
+    moved: tuple[Path, Path] | None = None
 
     @classmethod
     def from_pytest(cls, config: pytest.Config) -> PluginState:
@@ -90,6 +93,11 @@ class PluginState:
             cassettes=config.getoption("--contract-cassettes"),
             schemas=config.getoption("--contract-schemas"),
         )
+        moved = None
+        if config.getoption("--contract-cassettes") is not None:
+            configured = load_settings(config.rootpath).cassettes
+            if configured.resolve() != settings.cassettes.resolve():
+                moved = (configured, settings.cassettes)
         record_mode = _record_mode(config)
         replaying = record_mode == "none" and not config.getoption("--disable-recording", False)
         worker_input = getattr(config, "workerinput", None)
@@ -108,6 +116,7 @@ class PluginState:
             worker_id=worker_id,
             coverage_on=coverage_on,
             plays=_play_recorder(config, settings, replaying=replaying, worker_id=worker_id),
+            moved=moved,
         )
 
     # -- contracts ---------------------------------------------------------------------------
@@ -119,9 +128,9 @@ class PluginState:
         self._loaded = True
         if not self.has_contracts:
             return  # a project without contracts: nothing to hold replays to (nor to import)
-        from ._check import contract_errors
         from .contracts.mapping import ContractMap
         from .contracts.registry import SchemaRegistry
+        from .contracts.validate import contract_errors
 
         try:
             contract_map = ContractMap.load(self.settings.contracts)
@@ -157,7 +166,7 @@ class PluginState:
 
     def _line(self, path: str, index: int) -> int | None:
         if path not in self._lines:
-            from ._cassette import load_cassette
+            from .cassettes.load import load_cassette
 
             try:
                 self._lines[path] = [i.line for i in load_cassette(path).interactions]
@@ -212,8 +221,8 @@ class PluginState:
         None: the interaction matches no contract and ``strict = false`` makes that a warning
         (kept for the summary) rather than a problem.
         """
-        from ._cassette import Interaction
-        from ._check import validate_interaction
+        from .cassettes.interaction import Interaction
+        from .contracts.validate import validate_interaction
 
         def problems(line: int | None) -> list[str] | NoContractError:
             try:
@@ -241,6 +250,22 @@ class PluginState:
             exc.args = (f"{exc.args[0]}\n\n{RECORD_HINT}", *exc.args[1:])
 
     # -- recording ---------------------------------------------------------------------------
+
+    def redirect_cassettes(self, vcr: Any) -> None:
+        """With ``--contract-cassettes DIR``, a cassette folder inside the configured one (as
+        pytest-recording's default ``tests/cassettes/<module>/`` is) moves to the same place
+        under DIR, so ``rerecord`` / ``drift`` record into and replay from their staging folder
+        without a ``vcr_cassette_dir`` fixture. A folder elsewhere (a project's own fixture) is
+        left alone."""
+        if self.moved is None:
+            return
+        configured, target = self.moved
+        library = Path(vcr.cassette_library_dir).resolve()
+        try:
+            relative = library.relative_to(configured.resolve())
+        except ValueError:
+            return
+        vcr.cassette_library_dir = str(target / relative)
 
     def configure_recording(self, vcr: Any) -> None:
         """While recording: refuse symlinks out of the cassettes folder; rehost overridden

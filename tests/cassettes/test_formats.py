@@ -11,7 +11,9 @@ import pytest
 from vcr.request import Request
 from vcr.serializers import jsonserializer
 
-from cassette_contracts._cassette import Interaction, iter_cassette_paths, load_cassette
+from cassette_contracts.cassettes.discover import iter_cassette_paths
+from cassette_contracts.cassettes.interaction import Interaction
+from cassette_contracts.cassettes.load import load_cassette
 from cassette_contracts.errors import CassetteError
 
 DATA = Path(__file__).parent / "data"

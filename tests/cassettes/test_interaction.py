@@ -8,7 +8,7 @@ from pathlib import Path
 import brotli
 import pytest
 
-from cassette_contracts._cassette import Interaction
+from cassette_contracts.cassettes.interaction import Interaction
 from cassette_contracts.errors import CassetteError
 
 JSON = b'{"id": 1, "name": "x"}'

@@ -11,8 +11,10 @@ from vcr.filters import decode_response
 from vcr.serialize import deserialize
 from vcr.serializers import jsonserializer, yamlserializer
 
-from cassette_contracts._cassette import Interaction, iter_cassette_paths, load_cassette
 from cassette_contracts.cassettes.bodies import BODY_KINDS
+from cassette_contracts.cassettes.discover import iter_cassette_paths
+from cassette_contracts.cassettes.interaction import Interaction
+from cassette_contracts.cassettes.load import load_cassette
 
 REAL = Path(__file__).parents[1] / "data" / "vcr_cassettes"
 CASSETTES = iter_cassette_paths([REAL])

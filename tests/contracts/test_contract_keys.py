@@ -100,7 +100,7 @@ def test_readme_example_loads(tmp_path: Path) -> None:
     [example] = [
         block.split("```")[0]
         for block in readme.split("```toml\n")[1:]
-        if 'body = "event-stream"' in block.split("```")[0]
+        if 'name = "openai.chat.stream"' in block.split("```")[0]
     ]
     (tmp_path / "contracts.toml").write_text(example)
     contract_map = ContractMap.load(tmp_path / "contracts.toml")

@@ -293,7 +293,7 @@ def test_paths_and_schemas_options(recorded: Path, cli: Any) -> None:
 
 def test_plan_pins_only_the_reads_given_per_endpoint(recorded: Path) -> None:
     """Reads keyed by (method, URL template, status) pin only those paths (for --from-coverage)."""
-    from cassette_contracts._cassette import iter_cassette_paths
+    from cassette_contracts.cassettes.discover import iter_cassette_paths
     from cassette_contracts.init.plan import plan_init
 
     reads = {("GET", f"{USER}/{{user}}", 200): {"$.login", "$.followers", "$.no_such_field"}}

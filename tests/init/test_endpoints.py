@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from cassette_contracts._cassette import Interaction
+from cassette_contracts.cassettes.interaction import Interaction
 from cassette_contracts.init.endpoints import (
     group_endpoints,
     host_label,
@@ -109,6 +109,30 @@ def test_words_are_not_identifiers(segment: str) -> None:
 )
 def test_templates(uris: list[str], expected: list[str]) -> None:
     """Varying or identifier-like segments become parameters named after the segment before."""
+    found = templates([API + u for u in uris])
+    assert [found[API + u] for u in uris] == [API + e for e in expected]
+
+
+@pytest.mark.parametrize(
+    ("uris", "expected"),
+    [
+        (
+            ["/v1/current/oslo", "/v1/forecast/lisbon", "/v1/stations/OSL-12"],
+            ["/v1/current/oslo", "/v1/forecast/lisbon", "/v1/stations/OSL-12"],
+        ),
+        (
+            ["/v1/users/a", "/v1/users/b", "/v1/repos/c"],
+            ["/v1/users/{user}", "/v1/users/{user}", "/v1/repos/c"],
+        ),
+        (
+            ["/api/v2/orders/1", "/api/v2/items/2"],
+            ["/api/v2/orders/{order}", "/api/v2/items/{item}"],
+        ),
+        (["/v1beta/models", "/v1beta/files"], ["/v1beta/models", "/v1beta/files"]),
+    ],
+)
+def test_version_prefix_does_not_name_the_resource(uris: list[str], expected: list[str]) -> None:
+    """After an `api` / `v1` prefix the next segment names the resource: a literal."""
     found = templates([API + u for u in uris])
     assert [found[API + u] for u in uris] == [API + e for e in expected]
 

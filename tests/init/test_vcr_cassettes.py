@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from cassette_contracts._cassette import load_cassette
+from cassette_contracts.cassettes.load import load_cassette
 from cassette_contracts.cli import main
 from cassette_contracts.contracts.mapping import ContractMap
 

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from cassette_contracts._cassette import load_cassette
+from cassette_contracts.cassettes.load import load_cassette
 from cassette_contracts.cli import main
 from cassette_contracts.lifecycle.audit import audit, load_plays
 from cassette_contracts.settings import load_settings

@@ -309,7 +309,7 @@ def test_rerecord_drops_a_stale_interaction_and_names_it(
 ) -> None:
     """A committed interaction no test requests any more is not written back, and is named
     with its file, line, index and request."""
-    from cassette_contracts._cassette import load_cassette
+    from cassette_contracts.cassettes.load import load_cassette
 
     path = settings.cassettes / USER_CASSETTE
     data = yaml.safe_load(path.read_text())

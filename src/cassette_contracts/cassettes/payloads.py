@@ -23,8 +23,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from .._cassette import Interaction
 from ..errors import UsageError
+from .interaction import Interaction
 
 __all__ = ["RecordedPayloads"]
 

@@ -38,8 +38,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from .._cassette import Interaction
 from ..cassettes.bodies import BodyKind
+from ..cassettes.interaction import Interaction
 from ..errors import ContractMapError, NoContractError, display_path
 
 __all__ = ["AUTH_RULES", "BODIES", "HEADER_TYPES", "Contract", "ContractMap", "HeaderPin"]

@@ -18,7 +18,7 @@ from referencing import Registry, Resource
 from referencing.exceptions import Unresolvable
 from referencing.jsonschema import DRAFT202012
 
-from .._cassette import loads_json
+from ..cassettes.yaml_load import loads_json
 from ..errors import SchemaError
 from .fastcheck import Check, Compiler, Unsupported
 from .formats import Draft202012Validator, FormatChecker, best_match, format_checker

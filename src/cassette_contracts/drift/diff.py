@@ -37,7 +37,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Protocol
 
-from .._cassette import loads_json
+from ..cassettes.yaml_load import loads_json
 from ..contracts.pins import PinnedField, json_type
 from ..errors import InputError
 from ..jsonpath import ROOT, items, member

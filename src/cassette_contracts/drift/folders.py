@@ -19,7 +19,7 @@ from ..recording.promote import (
 from ..recording.provenance import new_staging_dir
 
 if TYPE_CHECKING:
-    from .._cassette import Interaction
+    from ..cassettes.interaction import Interaction
     from ..contracts.mapping import ContractMap
     from ..contracts.registry import SchemaRegistry
     from ..settings import Settings
@@ -54,7 +54,7 @@ class DriftOutcome:
 
 
 def _load_interactions(paths: Iterable[Path]) -> list[Interaction]:
-    from .._cassette import load_cassette
+    from ..cassettes.load import load_cassette
 
     found: list[Interaction] = []
     for path in paths:
@@ -113,7 +113,7 @@ def compare(
 
 def _select(folder: Path, only: str | None) -> dict[Path, Path]:
     """Relative path -> file of the cassettes under ``folder`` matching ``only``."""
-    from .._cassette import iter_cassette_paths
+    from ..cassettes.discover import iter_cassette_paths
 
     found = {}
     for path in iter_cassette_paths([folder]):

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from .._cassette import Interaction
+from ..cassettes.interaction import Interaction
 from ..contracts.mapping import STREAM_BODIES
 
 __all__ = [
@@ -54,8 +54,9 @@ _IDENTIFIER = re.compile(
     re.VERBOSE,
 )
 _FORMAT = re.compile(r"\.(json|xml|txt|csv|html|atom|rss)$", re.IGNORECASE)
-#: Leading segments that name the API, not a resource: ``/api``, ``/v1``, ``/2``, ``/1.1``.
-_PREFIX = re.compile(r"(?i:api|rest|v\d+(\.\d+)*|\d(\.\d+)*)")
+#: Leading segments that name the API, not a resource: ``/api``, ``/v1``, ``/2``, ``/1.1``,
+#: and pre-release versions (``/v1beta``, as Google's Gemini API; ``/v2beta1``).
+_PREFIX = re.compile(r"(?i:api|rest|v\d+(\.\d+)*((alpha|beta|rc|preview)\d*)?|\d(\.\d+)*)")
 _NAME_CHARS = re.compile(r"[^A-Za-z0-9_]+")
 
 

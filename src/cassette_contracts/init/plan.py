@@ -33,8 +33,9 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, TextIO
 
-from .._cassette import Interaction, load_cassette
 from ..cassettes.atomic import atomic_write_bytes
+from ..cassettes.interaction import Interaction
+from ..cassettes.load import load_cassette
 from ..contracts.mapping import JSON_BODIES, STREAM_BODIES, ContractMap, _strip_query
 from ..errors import (
     CassetteContractsError,
@@ -526,8 +527,8 @@ def run_init(
     ``from_coverage``: pin only the paths the last replay run read (UsageError when it
     recorded none).
     """
-    from .._cassette import iter_cassette_paths
-    from .._check import check
+    from ..cassettes.discover import iter_cassette_paths
+    from ..checking.run import check
     from ..contracts.registry import SchemaRegistry
     from ..rendering.check import render
     from ..settings import load_settings

@@ -28,7 +28,9 @@ from datetime import datetime, timedelta, timezone
 from email.utils import parsedate_to_datetime
 from pathlib import Path
 
-from .._cassette import Cassette, header, iter_cassette_paths, load_cassette
+from ..cassettes.discover import iter_cassette_paths
+from ..cassettes.interaction import Cassette, header
+from ..cassettes.load import load_cassette
 from ..errors import InputError, UsageError
 from ..settings import Settings
 from .plays import PlayRecorder, plays_dir

@@ -70,7 +70,7 @@ class PlayRecorder:
 
     def _count(self, path: str) -> int | None:
         if path not in self._counts:
-            from .._cassette import load_cassette
+            from ..cassettes.load import load_cassette
 
             try:
                 self._counts[path] = len(load_cassette(path).interactions)

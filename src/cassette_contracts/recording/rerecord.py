@@ -65,8 +65,8 @@ from .promote import JOURNAL, cassettes_lock, fault_point, promote, recover, ref
 from .provenance import new_staging_dir
 
 if TYPE_CHECKING:
-    from .._cassette import Interaction
-    from .._check import CheckResult
+    from ..cassettes.interaction import Interaction
+    from ..checking.run import CheckResult
     from ..contracts.mapping import ContractMap
     from ..contracts.registry import SchemaRegistry
     from ..drift.diff import DriftReport
@@ -220,7 +220,7 @@ def stale_interactions(committed: Path, fresh: Path) -> list[Interaction]:
     """The interactions of the ``committed`` cassette that the ``fresh`` recording of it no
     longer holds: no fresh interaction with the same method and URL (counted, so a request
     made once less leaves one behind). Promoting ``fresh`` drops them."""
-    from .._cassette import load_cassette
+    from ..cassettes.load import load_cassette
 
     made = Counter((i.method.upper(), i.uri) for i in load_cassette(fresh).interactions)
     stale = []
@@ -328,8 +328,8 @@ def _rerecord_into(
     tests: Sequence[Path] | None,
 ) -> None:
     """The steps of :func:`rerecord` after the lock is held; sets ``outcome``."""
-    from .._check import check
     from ..cassettes.atomic import atomic_write_bytes
+    from ..checking.run import check
     from ..rendering.drift import render_markdown
     from .scan import scan
     from .scrub import Scrubber

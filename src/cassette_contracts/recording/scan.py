@@ -19,7 +19,8 @@ from typing import Any
 
 import yaml
 
-from .._cassette import iter_cassette_paths, loads_json
+from ..cassettes.discover import iter_cassette_paths
+from ..cassettes.yaml_load import loads_json
 from ..errors import CassetteError
 from .scrub import (
     Scrubber,

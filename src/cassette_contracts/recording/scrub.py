@@ -41,7 +41,7 @@ from typing import Any
 from urllib.parse import quote
 
 from .. import jsonpath
-from .._cassette import loads_json
+from ..cassettes.yaml_load import loads_json
 from .secrets import (
     MIN_SECRET_LENGTH,
     PLACEHOLDER,

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 from xml.etree import ElementTree
 
 if TYPE_CHECKING:  # importing _check would import jsonschema: slow for `--help`
-    from .._check import CheckResult
+    from ..checking.run import CheckResult
     from ..errors import InputError
 
 __all__ = ["FORMATS", "render"]

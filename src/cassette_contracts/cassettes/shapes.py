@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from .errors import CassetteError
+from ..errors import CassetteError
 
 __all__ = ["JSON_SUFFIXES", "cassette_records", "parse_json_cassette", "refuse_legacy"]
 
