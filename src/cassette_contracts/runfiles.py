@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import os
 import re
-import tempfile
 from pathlib import Path
 
+from .cassettes.atomic import atomic_write_bytes
 from .errors import InputError, UsageError
 
 __all__ = ["REQUESTS_DIR", "clear_worker_files", "read_worker_files", "save_worker_file"]
@@ -25,7 +25,7 @@ _WORKER_ID = re.compile(r"[A-Za-z0-9_.-]+\Z")
 
 
 def save_worker_file(directory: str | os.PathLike[str], worker_id: str, text: str) -> Path:
-    """Write ``text`` to ``<directory>/<worker_id>.json`` atomically (temp file + rename)."""
+    """Write ``text`` to ``<directory>/<worker_id>.json`` atomically (``cassettes.atomic``)."""
     if not _WORKER_ID.match(worker_id):
         raise UsageError(
             f"worker id {worker_id!r} is not usable as a file name: use letters, digits, "
@@ -34,14 +34,7 @@ def save_worker_file(directory: str | os.PathLike[str], worker_id: str, text: st
     folder = Path(directory)
     folder.mkdir(parents=True, exist_ok=True)
     target = folder / f"{worker_id}.json"
-    fd, temp = tempfile.mkstemp(prefix=f".{worker_id}.", suffix=".tmp", dir=folder)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as stream:
-            stream.write(text)
-        os.replace(temp, target)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
+    atomic_write_bytes(target, text.encode("utf-8"))
     return target
 
 

@@ -25,6 +25,7 @@ from typing import Any, Literal
 
 __all__ = [
     "BODY_KINDS",
+    "GZIP_MAGIC",
     "BodyError",
     "BodyKind",
     "StreamEvent",
@@ -42,7 +43,7 @@ BODY_KINDS: tuple[Kind, ...] = ("json", "empty", "text", "binary", "event-stream
 SUPPORTED_CODINGS = ("gzip", "deflate", "br", "zstd")
 STREAM_END = "[DONE]"  # the data of the last event of OpenAI-style streams: an end marker
 
-_GZIP_MAGIC = b"\x1f\x8b"
+GZIP_MAGIC = b"\x1f\x8b"
 _ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
 _CONTROL = frozenset(range(0x20)) - {0x09, 0x0A, 0x0C, 0x0D}
 _NDJSON_TYPES = frozenset(
@@ -136,7 +137,7 @@ def decode_content(body: bytes, content_encoding: Sequence[str] | None) -> bytes
 def _undo(body: bytes, coding: str) -> bytes | None:
     """``body`` decoded from ``coding``; None when it is plain already; BodyError otherwise."""
     if coding in ("gzip", "x-gzip"):
-        if not body.startswith(_GZIP_MAGIC):
+        if not body.startswith(GZIP_MAGIC):
             return None
         return _attempt(body, "gzip", lambda: gzip.decompress(body))
     if coding == "zstd":

@@ -40,12 +40,16 @@ __all__ = ["Cassette", "Interaction", "decode_json", "header", "interaction_from
 Headers = Mapping[str, list[str]]
 
 
-def header(headers: Headers, name: str) -> list[str] | None:
-    """The values of header ``name`` (case-insensitive), or None when absent."""
+def header(headers: Mapping[str, Any], name: str) -> list[str] | None:
+    """The values of header ``name`` (case-insensitive), or None when absent.
+
+    The one header lookup of the package. Values are lists, as cassettes store them; a single
+    string (a header mapping built by hand) is taken as a list of one.
+    """
     wanted = name.lower()
     for key, values in headers.items():
         if key.lower() == wanted:
-            return values
+            return [values] if isinstance(values, str) else values
     return None
 
 

@@ -12,13 +12,13 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
 import time
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import Any
 
+from ..cassettes.atomic import atomic_write_bytes
 from ..contracts.mapping import ContractMap
 from ..contracts.registry import SchemaRegistry
 from ..errors import InputError, Violation, display_path
@@ -153,12 +153,6 @@ class ResultCache:
             ignore = self.file.parent / ".gitignore"
             if not ignore.exists():
                 ignore.write_text("# Created by cassette-contracts: a cache, safe to delete.\n*\n")
-            handle, temporary = tempfile.mkstemp(dir=self.file.parent, suffix=".tmp")
+            atomic_write_bytes(self.file, json.dumps(document, separators=(",", ":")).encode())
         except OSError:
             return  # a cache that cannot be written only costs time next run
-        try:
-            with os.fdopen(handle, "w", encoding="utf-8") as stream:
-                json.dump(document, stream, separators=(",", ":"))
-            os.replace(temporary, self.file)
-        except OSError:
-            Path(temporary).unlink(missing_ok=True)

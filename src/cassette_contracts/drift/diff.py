@@ -37,6 +37,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Protocol
 
+from ..cassettes.interaction import header
 from ..cassettes.yaml_load import loads_json
 from ..contracts.pins import PinnedField, json_type
 from ..errors import InputError
@@ -49,7 +50,6 @@ __all__ = [
     "Change",
     "ChangeKind",
     "DriftReport",
-    "Interaction",
     "diff_endpoint",
     "diff_statuses",
 ]
@@ -59,13 +59,13 @@ INFORMATIONAL = "informational"
 DEPRECATION_HEADERS = ("Deprecation", "Sunset", "Warning")
 
 
-class Interaction(Protocol):
-    """What the diff needs of a recorded interaction (``_cassette.Interaction`` fits).
+class Recorded(Protocol):
+    """What the diff needs of a recorded interaction (``cassettes.interaction.Interaction`` fits).
 
     ``response_body`` may be decoded JSON (dict, list, ...) or ``bytes``/``str`` JSON text;
-    an interaction that also has ``decoded_body`` (``_cassette.Interaction``: the body with
-    its Content-Encoding undone) is read through that. A body that is not JSON is compared by
-    status and headers only. Header values are a string or a list of strings.
+    an interaction that also has ``decoded_body`` (``cassettes.interaction.Interaction``: the
+    body with its Content-Encoding undone) is read through that. A body that is not JSON is compared
+    by status and headers only. Header values are a string or a list of strings.
     """
 
     @property
@@ -138,7 +138,7 @@ class Change:
 
 
 @dataclass
-class _Shape:
+class _Observed:
     """Per path of all payloads of one side: JSON types seen, and presence counts."""
 
     types: dict[str, set[str]] = field(default_factory=dict)
@@ -202,8 +202,8 @@ def _decode(body: object) -> tuple[bool, Any]:
     return True, body
 
 
-def _observe(interactions: Iterable[Interaction]) -> _Shape:
-    shape = _Shape()
+def _observe(interactions: Iterable[Recorded]) -> _Observed:
+    shape = _Observed()
     for interaction in interactions:
         body = getattr(interaction, "decoded_body", None)
         try:
@@ -216,20 +216,10 @@ def _observe(interactions: Iterable[Interaction]) -> _Shape:
     return shape
 
 
-def _header_values(headers: Mapping[str, Any], name: str) -> list[str]:
-    wanted = name.lower()
-    for key, values in headers.items():
-        if key.lower() == wanted:
-            if isinstance(values, str):
-                return [values]
-            return [str(v) for v in values]
-    return []
-
-
-def _media_types(interactions: Iterable[Interaction]) -> set[str]:
+def _media_types(interactions: Iterable[Recorded]) -> set[str]:
     found = set()
     for interaction in interactions:
-        values = _header_values(interaction.response_headers, "Content-Type")
+        values = header(interaction.response_headers, "Content-Type") or []
         media = values[0].split(";", 1)[0].strip().lower() if values else "absent"
         found.add(media or "absent")
     return found
@@ -278,7 +268,7 @@ class _Differ:
             )
         )
 
-    def field_changes(self, base: _Shape, fresh: _Shape) -> None:
+    def field_changes(self, base: _Observed, fresh: _Observed) -> None:
         parent_of = {**fresh.parent, **base.parent}
         reported: set[str] = set()  # paths whose children are not reported again
         paths = base.order + [p for p in fresh.order if p not in base.types]
@@ -304,7 +294,7 @@ class _Differ:
                 if not (base.types[path] & fresh.types[path] & kinds):
                     reported.add(path)  # a container became a scalar: children are moot
 
-    def removed(self, path: str, pin: PinnedField | None, base: _Shape) -> None:
+    def removed(self, path: str, pin: PinnedField | None, base: _Observed) -> None:
         before = _types_text(base.types[path])
         if pin is None:
             self.add(
@@ -326,7 +316,7 @@ class _Differ:
             f"pinned field ({need} in the schema) no longer sent: the client reads it",
         )
 
-    def added(self, path: str, pin: PinnedField | None, fresh: _Shape) -> None:
+    def added(self, path: str, pin: PinnedField | None, fresh: _Observed) -> None:
         after = _types_text(fresh.types[path])
         if pin is None:
             reason = "new field: clients ignore members they do not know"
@@ -454,8 +444,8 @@ class _Differ:
 def diff_endpoint(
     contract_name: str,
     pinned: Mapping[str, PinnedField],
-    baseline: Sequence[Interaction],
-    fresh: Sequence[Interaction],
+    baseline: Sequence[Recorded],
+    fresh: Sequence[Recorded],
     *,
     statuses: bool = True,
 ) -> list[Change]:
@@ -488,8 +478,8 @@ def diff_endpoint(
         )
 
     for name in DEPRECATION_HEADERS:
-        old = {v for i in baseline for v in _header_values(i.response_headers, name)}
-        new = {v for i in fresh for v in _header_values(i.response_headers, name)} - old
+        old = {v for i in baseline for v in header(i.response_headers, name) or []}
+        new = {v for i in fresh for v in header(i.response_headers, name) or []} - old
         if new:
             differ.add(
                 ChangeKind.DEPRECATION_HEADER,
@@ -508,12 +498,12 @@ def diff_endpoint(
     return differ.changes
 
 
-def _request(interaction: Interaction) -> tuple[str, str]:
+def _request(interaction: Recorded) -> tuple[str, str]:
     return interaction.method.upper(), interaction.uri
 
 
 def diff_statuses(
-    baseline: Mapping[str, Sequence[Interaction]], fresh: Mapping[str, Sequence[Interaction]]
+    baseline: Mapping[str, Sequence[Recorded]], fresh: Mapping[str, Sequence[Recorded]]
 ) -> list[Change]:
     """Status drift of one endpoint; each side's interactions grouped by contract name.
 
@@ -524,7 +514,7 @@ def diff_statuses(
     """
 
     def index(
-        side: Mapping[str, Sequence[Interaction]],
+        side: Mapping[str, Sequence[Recorded]],
     ) -> tuple[dict[tuple[str, str], set[int]], dict[int, str], dict[int, list[tuple[str, str]]]]:
         by_request: dict[tuple[str, str], set[int]] = {}
         contract_of: dict[int, str] = {}

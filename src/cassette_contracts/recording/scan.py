@@ -8,19 +8,18 @@ from __future__ import annotations
 
 import base64
 import binascii
-import gzip
+import bisect
 import json
 import re
-import zlib
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import yaml
 
+from ..cassettes.bodies import GZIP_MAGIC, BodyError, decode_content
 from ..cassettes.discover import iter_cassette_paths
-from ..cassettes.yaml_load import loads_json
+from ..cassettes.yaml_load import loads_json, may_hold_anchors, refuse_anchors
 from ..errors import CassetteError
 from .scrub import (
     Scrubber,
@@ -100,14 +99,7 @@ class _Text:
                 self._starts.append(i + 1)
 
     def line_of(self, offset: int) -> int:
-        lo, hi = 0, len(self._starts) - 1
-        while lo < hi:
-            mid = (lo + hi + 1) // 2
-            if self._starts[mid] <= offset:
-                lo = mid
-            else:
-                hi = mid - 1
-        return lo + 1
+        return bisect.bisect_right(self._starts, offset)  # 1-based: starts[0] is 0
 
     def locate(self, node: yaml.Node, needle: str) -> int:
         """Line of ``needle`` inside ``node``'s source; the node's first line if not found
@@ -274,31 +266,13 @@ def _scalar_text(node: yaml.ScalarNode) -> str:
         data = base64.b64decode("".join(str(node.value).split()))
     except (binascii.Error, ValueError):
         return ""
-    try:
-        if data[:2] == b"\x1f\x8b":
-            data = gzip.decompress(data)
-        elif data[:1] == b"\x78":
-            data = zlib.decompress(data)
-    except (OSError, EOFError, zlib.error):
-        return ""
+    coding = "gzip" if data[:2] == GZIP_MAGIC else "deflate" if data[:1] == b"\x78" else None
+    if coding is not None:
+        try:
+            data = decode_content(data, [coding])
+        except BodyError:
+            return ""
     return data.decode("utf-8", errors="replace")
-
-
-class _NoAliasLoader(yaml.SafeLoader):
-    """A SafeLoader that refuses anchors and aliases before they can be expanded."""
-
-    def compose_node(self, parent: Any, index: Any) -> Any:
-        event = self.peek_event()  # type: ignore[no-untyped-call]
-        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
-            what = "alias" if isinstance(event, yaml.AliasEvent) else "anchor"
-            raise _AliasFound(what, str(event.anchor), event.start_mark.line + 1)
-        return super().compose_node(parent, index)
-
-
-class _AliasFound(Exception):
-    def __init__(self, what: str, name: str, line: int) -> None:
-        super().__init__(what, name, line)
-        self.what, self.name, self.line = what, name, line
 
 
 def scan(
@@ -332,19 +306,15 @@ def scan_report(
     for path in iter_cassette_paths(paths):
         files += 1
         try:
-            text = path.read_text(encoding="utf-8", errors="replace")
+            data = path.read_bytes()
         except OSError as exc:
             raise CassetteError(f"cannot read: {exc.strerror or exc}", file=path) from exc
+        text = data.decode("utf-8", errors="replace")
         scanner = _Scanner(path, text, known, allowlist)
+        if may_hold_anchors(data):
+            refuse_anchors(data, path)  # the loader's refusal: one message, one rule
         try:
-            nodes = list(yaml.compose_all(text, Loader=_NoAliasLoader))
-        except _AliasFound as found:
-            raise CassetteError(
-                f"YAML {found.what} {found.name!r} is not allowed in a cassette "
-                "(vcrpy never writes anchors or aliases)",
-                file=path,
-                line=found.line,
-            ) from None
+            nodes = list(yaml.compose_all(text, Loader=yaml.SafeLoader))
         except yaml.YAMLError:
             nodes = []
         for root in nodes:
