@@ -141,7 +141,7 @@ def test_billion_laughs_is_refused_with_a_one_line_error(tmp_path: Path) -> None
     """YAML anchors / aliases (never written by vcrpy) are refused, naming file and line."""
     path = tmp_path / "laughs.yaml"
     path.write_text(BILLION_LAUGHS)
-    with pytest.raises(CassetteError, match="YAML anchor &a: anchors and aliases are not allowed") as info:
+    with pytest.raises(CassetteError, match="YAML anchor &a: anchors and aliases are not") as info:
         scan([path])
     assert str(info.value).startswith(f"{path}:4: ")
     assert "\n" not in str(info.value)
