@@ -28,7 +28,7 @@ if TYPE_CHECKING:
         UsageError,
         Violation,
     )
-    from .rendering.check import render
+    from .rendering import render
     from .settings import Settings, load_settings
 
 _SOURCES = {
@@ -52,7 +52,7 @@ _SOURCES = {
     "iter_cassette_paths": "cassettes.discover",
     "load_cassette": "cassettes.load",
     "load_settings": "settings",
-    "render": "rendering.check",
+    "render": "rendering",
     "validate_interaction": "contracts.validate",
 }
 

@@ -170,7 +170,7 @@ def _recover(settings: Settings, stderr: TextIO) -> None:
 
 
 def _check_arguments(parser: argparse.ArgumentParser) -> None:
-    from .rendering.check import FORMATS
+    from .rendering import FORMATS
 
     parser.add_argument(
         "paths",
@@ -210,7 +210,7 @@ def _check(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     from .checking.run import check
     from .contracts.mapping import ContractMap
     from .contracts.registry import SchemaRegistry
-    from .rendering.check import render
+    from .rendering import render
     from .settings import load_settings
 
     if args.jobs is not None and args.jobs < 1:
@@ -278,13 +278,13 @@ def _rerecord(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
 
 
 def _drift_arguments(parser: argparse.ArgumentParser) -> None:
-    from .rendering.drift import RENDERERS
+    from .rendering import FORMATS
 
     _recording_arguments(parser)
     parser.add_argument("--baseline", metavar="DIR", help="compare this cassette folder ...")
     parser.add_argument("--fresh", metavar="DIR", help="... with this one, offline")
     parser.add_argument(
-        "--format", choices=list(RENDERERS), default="text", help="report format (default: text)"
+        "--format", choices=FORMATS, default="text", help="report format (default: text)"
     )
     parser.add_argument("--output", metavar="FILE", help="write the report here, not to stdout")
 
@@ -322,6 +322,11 @@ def _drift(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
 
 
 def _scan_arguments(parser: argparse.ArgumentParser) -> None:
+    from .rendering import FORMATS
+
+    parser.add_argument(
+        "--format", choices=FORMATS, default="text", help="report format (default: text)"
+    )
     parser.add_argument(
         "paths",
         nargs="*",
@@ -352,9 +357,14 @@ def _scan(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
         paths = paths or [settings.cassettes]
         allow = dict(settings.secrets_allow)
     report = scan_report(paths, secrets=Scrubber.from_environ(os.environ).secrets, allow=allow)
-    for finding in report.findings:
-        stdout.write(f"{finding}\n")
-    (stderr if report.findings else stdout).write(report.summary() + "\n")
+    if args.format == "text":  # the findings on stdout, the summary beside them or on stderr
+        for finding in report.findings:
+            stdout.write(f"{finding}\n")
+        (stderr if report.findings else stdout).write(report.summary() + "\n")
+    else:
+        from .rendering import render
+
+        stdout.write(render(report, args.format))
     return 1 if report.findings else 0
 
 
@@ -408,7 +418,7 @@ def _init(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
 
 
 def _coverage_arguments(parser: argparse.ArgumentParser) -> None:
-    from .rendering.coverage import FORMATS
+    from .rendering import FORMATS
 
     parser.add_argument(
         "--format", choices=FORMATS, default="text", help="report format (default: text)"
@@ -446,7 +456,7 @@ def _coverage(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
 
 
 def _audit_arguments(parser: argparse.ArgumentParser) -> None:
-    from .rendering.audit import FORMATS
+    from .rendering import FORMATS
 
     parser.add_argument(
         "--format", choices=FORMATS, default="text", help="report format (default: text)"

@@ -22,8 +22,8 @@ from cassette_contracts.drift.diff import (
 )
 from cassette_contracts.errors import InputError, UsageError
 from cassette_contracts.jsonpath import ROOT, member
+from cassette_contracts.rendering import render
 from cassette_contracts.rendering.drift import (
-    render,
     render_json,
     render_junit,
     render_markdown,
@@ -351,5 +351,5 @@ def test_junit_report_fails_endpoints_with_breaking_drift() -> None:
 
 def test_unknown_format_lists_the_allowed_ones() -> None:
     """An unknown format is a usage error naming the formats there are."""
-    with pytest.raises(UsageError, match="text, json, markdown, junit"):
+    with pytest.raises(UsageError, match="text, json, junit, markdown, github"):
         render(sample_report(), "html")

@@ -11,6 +11,7 @@ from xml.etree import ElementTree
 import pytest
 
 from cassette_contracts import CheckResult, render
+from cassette_contracts.errors import UsageError
 
 from ..conftest import CORPUS, Run
 
@@ -96,6 +97,6 @@ def test_every_format_renders_a_clean_result(project: Path, cli: Callable[..., R
 
 
 def test_unknown_format() -> None:
-    """render() names the formats it knows."""
-    with pytest.raises(ValueError, match="unknown format 'xml'; choose from text, json, junit"):
+    """render() names the formats it knows (a usage error, as for every command)."""
+    with pytest.raises(UsageError, match="unknown format 'xml'; choose from text, json, junit"):
         render(CheckResult(rows=[], violations=[], errors=[]), "xml")

@@ -15,7 +15,6 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..errors import UsageError
 from ..jsonpath import ancestors
 from .reads import FieldRead, ReadRecorder
 
@@ -71,12 +70,9 @@ class CoverageReport:
 
     def render(self, fmt: str = "text") -> str:
         """The report as ``text``, ``json``, ``markdown``, ``junit`` or ``github`` output."""
-        from ..rendering.coverage import _RENDERERS, FORMATS
+        from ..rendering import render
 
-        renderer = _RENDERERS.get(fmt)
-        if renderer is None:
-            raise UsageError(f"unknown coverage format {fmt!r}; choose one of {', '.join(FORMATS)}")
-        return renderer(self)
+        return render(self, fmt)
 
 
 def coverage_report(

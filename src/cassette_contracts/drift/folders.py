@@ -43,7 +43,7 @@ class DriftOutcome:
         return 1 if self.report.breaking else 0
 
     def render(self) -> str:
-        from ..rendering.drift import render
+        from ..rendering import render
 
         return render(self.report, self.fmt)
 
@@ -178,10 +178,10 @@ def drift(
     RecordingFailed (exit 3) when the fresh recording cannot be made, or another run holds
     the lock. The staging folder is removed unless the drift breaks (then a note names it).
     """
-    from ..rendering.drift import RENDERERS
+    from ..rendering import FORMATS
 
-    if fmt not in RENDERERS:
-        raise UsageError(f"unknown drift format {fmt!r}; choose one of: {', '.join(RENDERERS)}")
+    if fmt not in FORMATS:
+        raise UsageError(f"unknown format {fmt!r}; choose from {', '.join(FORMATS)}")
     if (baseline is None) != (fresh is None):
         raise UsageError("give both --baseline DIR and --fresh DIR, or neither (record fresh)")
     if baseline is not None and fresh is not None:

@@ -530,7 +530,7 @@ def run_init(
     from ..cassettes.discover import iter_cassette_paths
     from ..checking.run import check
     from ..contracts.registry import SchemaRegistry
-    from ..rendering.check import render
+    from ..rendering import render
     from ..settings import load_settings
 
     settings = load_settings(schemas=schemas)

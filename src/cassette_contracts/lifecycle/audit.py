@@ -129,13 +129,10 @@ class AuditReport:
         )
 
     def render(self, fmt: str = "text") -> str:
-        from ..rendering.audit import _RENDERERS, FORMATS
+        """The report in ``fmt`` (see ``rendering.FORMATS``)."""
+        from ..rendering import render
 
-        try:
-            renderer = _RENDERERS[fmt]
-        except KeyError:
-            raise UsageError(f"unknown format {fmt!r}; choose from {', '.join(FORMATS)}") from None
-        return renderer(self)
+        return render(self, fmt)
 
 
 # --------------------------------------------------------------------------------------------

@@ -13,9 +13,11 @@ from ..lifecycle.audit import (
     UnusedInteraction,
     _duration,
 )
-from .check import _cell, _command, _error_dict, junit_text
+from .check import error_dict
+from .escape import gh_command, md_cell
+from .junit import junit_suite, junit_text
 
-__all__ = ["FORMATS"]
+__all__ = ["RENDERERS"]
 
 
 def _played(c: CassetteAudit) -> str:
@@ -113,13 +115,13 @@ def _json(report: AuditReport) -> str:
         "orphan_cassettes": len(report.orphans),
         "too_old": len(report.too_old),
         "cassettes": [_cassette_dict(c) for c in report.cassettes],
-        "errors": [_error_dict(e) for e in report.errors],
+        "errors": [error_dict(e) for e in report.errors],
     }
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
 
 
 def _junit(report: AuditReport) -> str:
-    suite = ElementTree.Element("testsuite", name="cassette-contracts.audit")
+    suite = junit_suite("cassette-contracts.audit")
     for c in report.cassettes:
         case = ElementTree.SubElement(
             suite, "testcase", classname="cassettes", name=c.path, file=c.path
@@ -148,7 +150,7 @@ def _markdown(report: AuditReport) -> str:
     lines = [f"### {icon} cassette-contracts audit", "", report.headline(), ""]
     lines += ["| cassette | played | recorded | age |", "|---|---:|---|---|"]
     lines += [
-        f"| `{_cell(c.path)}` | {_played(c)} | {_recorded(c)} | {_age(c)} |"
+        f"| `{md_cell(c.path)}` | {_played(c)} | {_recorded(c)} | {_age(c)} |"
         for c in report.cassettes
     ]
     for title, items in (
@@ -160,26 +162,34 @@ def _markdown(report: AuditReport) -> str:
     ):
         if items:
             lines += ["", f"#### {title}", ""]
-            lines += [f"- {_cell(item)}" for item in items]
+            lines += [f"- {md_cell(item)}" for item in items]
     return "\n".join(lines) + "\n"
 
 
 def _github(report: AuditReport) -> str:
     lines = [
-        _command("warning", _unused_line(c, u), c.path, u.line, "Unused interaction")
+        gh_command(
+            "warning", _unused_line(c, u), file=c.path, line=u.line, title="Unused interaction"
+        )
         for c, u in report.unused
     ]
     lines += [
-        _command("warning", _orphan_line(c), c.path, None, "Orphan cassette")
+        gh_command("warning", _orphan_line(c), file=c.path, title="Orphan cassette")
         for c in report.orphans
     ]
     kind = "error" if report.policy == "fail" else "warning"
     lines += [
-        _command(kind, _age_line(report, c), c.path, None, "Cassette older than max_age")
+        gh_command(kind, _age_line(report, c), file=c.path, title="Cassette older than max_age")
         for c in report.too_old
     ]
     lines += [
-        _command("error", str(e), str(e.file) if e.file else None, e.line, "cassette input error")
+        gh_command(
+            "error",
+            str(e),
+            file=str(e.file) if e.file else None,
+            line=e.line,
+            title="cassette input error",
+        )
         for e in report.errors
     ]
     lines += _table(report)
@@ -187,11 +197,10 @@ def _github(report: AuditReport) -> str:
     return "\n".join(lines) + "\n"
 
 
-_RENDERERS: dict[str, Callable[[AuditReport], str]] = {
+RENDERERS: dict[str, Callable[[AuditReport], str]] = {
     "text": _text,
     "json": _json,
     "junit": _junit,
     "markdown": _markdown,
     "github": _github,
 }
-FORMATS = tuple(_RENDERERS)

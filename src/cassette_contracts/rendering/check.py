@@ -1,4 +1,4 @@
-"""Render a CheckResult as text, json, junit, markdown, or GitHub workflow commands."""
+"""A CheckResult as text, json, junit, markdown, or GitHub workflow commands."""
 
 from __future__ import annotations
 
@@ -7,20 +7,14 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 from xml.etree import ElementTree
 
+from .escape import gh_command, md_cell
+from .junit import junit_suite, junit_text
+
 if TYPE_CHECKING:  # importing _check would import jsonschema: slow for `--help`
     from ..checking.run import CheckResult
     from ..errors import InputError
 
-__all__ = ["FORMATS", "render"]
-
-
-def render(result: CheckResult, fmt: str = "text") -> str:
-    """``result`` in format ``fmt`` (one of FORMATS), ending with a newline."""
-    try:
-        renderer = _RENDERERS[fmt]
-    except KeyError:
-        raise ValueError(f"unknown format {fmt!r}; choose from {', '.join(FORMATS)}") from None
-    return renderer(result)
+__all__ = ["RENDERERS", "error_dict"]
 
 
 def _headline(result: CheckResult) -> str:
@@ -61,7 +55,7 @@ def _text(result: CheckResult) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _error_dict(error: InputError) -> dict[str, Any]:
+def error_dict(error: InputError) -> dict[str, Any]:
     return {
         "kind": type(error).__name__,
         "file": error.file,
@@ -93,14 +87,14 @@ def _json(result: CheckResult) -> str:
             for r in result.rows
         ],
         "violations": [v.to_dict() for v in result.violations],
-        "errors": [_error_dict(e) for e in result.errors],
-        "warnings": [_error_dict(w) for w in result.warnings],
+        "errors": [error_dict(e) for e in result.errors],
+        "warnings": [error_dict(w) for w in result.warnings],
     }
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
 
 
 def _junit(result: CheckResult) -> str:
-    suite = ElementTree.Element("testsuite", name="cassette-contracts")
+    suite = junit_suite("cassette-contracts")
     for row in result.rows:
         case = ElementTree.SubElement(
             suite, "testcase", classname="contracts", name=row.contract, file=row.schema
@@ -130,21 +124,6 @@ def _junit(result: CheckResult) -> str:
     return junit_text(suite)
 
 
-def junit_text(suite: ElementTree.Element) -> str:
-    """The JUnit XML document of ``suite``, its counts taken from its test cases."""
-    cases = suite.findall("testcase")
-    for attribute, child in (("failures", "failure"), ("errors", "error"), ("skipped", "skipped")):
-        suite.set(attribute, str(sum(case.find(child) is not None for case in cases)))
-    suite.set("tests", str(len(cases)))
-    ElementTree.indent(suite)
-    body = ElementTree.tostring(suite, encoding="unicode")
-    return f'<?xml version="1.0" encoding="utf-8"?>\n<testsuites>\n{body}\n</testsuites>\n'
-
-
-def _cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
-
-
 def _markdown(result: CheckResult) -> str:
     icon = {0: "✅", 1: "❌", 2: "⚠️"}[result.exit_code]
     lines = [
@@ -156,66 +135,52 @@ def _markdown(result: CheckResult) -> str:
         "|---|---|---:|---|---|",
     ]
     lines += [
-        f"| `{_cell(r.contract)}` | `{_cell(r.request)}` | {r.interactions} | "
-        f"`{_cell(r.schema)}` | {_result(r.result, r.violations)} |"
+        f"| `{md_cell(r.contract)}` | `{md_cell(r.request)}` | {r.interactions} | "
+        f"`{md_cell(r.schema)}` | {_result(r.result, r.violations)} |"
         for r in result.rows
     ]
     if result.violations:
         lines += ["", "#### Violations", ""]
         lines += [
             f"- `{v.where()}` `{v.method} {v.url}`: contract `{v.contract}` broken at "
-            f"`{v.place()}` ({v.part}): {_cell(v.message)}"
+            f"`{v.place()}` ({v.part}): {md_cell(v.message)}"
             for v in result.violations
         ]
     if result.errors:
         lines += ["", "#### Input errors", ""]
-        lines += [f"- `{_cell(str(e))}`" for e in result.errors]
+        lines += [f"- `{md_cell(str(e))}`" for e in result.errors]
     if result.warnings:
         lines += ["", "#### Warnings", ""]
-        lines += [f"- `{_cell(str(w))}`" for w in result.warnings]
+        lines += [f"- `{md_cell(str(w))}`" for w in result.warnings]
     return "\n".join(lines) + "\n"
-
-
-def _escape_data(text: str) -> str:
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-
-
-def _escape_property(text: str) -> str:
-    return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
-
-
-def _command(kind: str, message: str, file: str | None, line: int | None, title: str) -> str:
-    properties = []
-    if file:
-        properties.append(f"file={_escape_property(file)}")
-        if line:
-            properties.append(f"line={line}")
-    properties.append(f"title={_escape_property(title)}")
-    return f"::{kind} {','.join(properties)}::{_escape_data(message)}"
 
 
 def _github(result: CheckResult) -> str:
     lines = [
-        _command("error", v.format(), v.cassette, v.line, f"contract {v.contract} broken")
+        gh_command(
+            "error", v.format(), file=v.cassette, line=v.line, title=f"contract {v.contract} broken"
+        )
         for v in result.violations
     ]
     lines += [
-        _command("error", str(e), e.file, e.line, "cassette-contracts input error")
+        gh_command(
+            "error", str(e), file=e.file, line=e.line, title="cassette-contracts input error"
+        )
         for e in result.errors
     ]
     lines += [
-        _command("warning", str(w), w.file, w.line, "cassette-contracts") for w in result.warnings
+        gh_command("warning", str(w), file=w.file, line=w.line, title="cassette-contracts")
+        for w in result.warnings
     ]
     lines += _table(result)
     lines += ["", _headline(result)]
     return "\n".join(lines) + "\n"
 
 
-_RENDERERS: dict[str, Callable[[CheckResult], str]] = {
+RENDERERS: dict[str, Callable[[CheckResult], str]] = {
     "text": _text,
     "json": _json,
     "junit": _junit,
     "markdown": _markdown,
     "github": _github,
 }
-FORMATS = tuple(_RENDERERS)

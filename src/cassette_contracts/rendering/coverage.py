@@ -5,14 +5,16 @@ from __future__ import annotations
 import json
 import json.encoder
 import xml.etree.ElementTree as ET
+from collections.abc import Callable
 from typing import Any
 
 from ..coverage.reads import FieldRead
 from ..coverage.report import CoverageReport
+from .escape import gh_command, md_cell
+from .junit import junit_suite, junit_text
 
-__all__ = ["FORMATS"]
+__all__ = ["RENDERERS"]
 #: Output formats of :meth:`CoverageReport.render`.
-FORMATS = ("text", "json", "markdown", "junit", "github")
 
 
 def _where(read: FieldRead) -> str:
@@ -103,10 +105,6 @@ def _render_json(report: CoverageReport) -> str:
     return json.dumps(document, indent=2, sort_keys=True) + "\n"
 
 
-def _md(text: str) -> str:
-    return text.replace("|", "\\|")
-
-
 def _render_markdown(report: CoverageReport) -> str:
     verdict = "ok" if report.ok else "FAILED"
     lines = [f"## Contract coverage: {verdict}", ""]
@@ -114,34 +112,26 @@ def _render_markdown(report: CoverageReport) -> str:
     lines += ["|---|---:|---:|---:|---:|"]
     for item in report.contracts:
         lines.append(
-            f"| `{_md(item.contract)}` | {len(item.reads)} | {len(item.pinned)} | "
+            f"| `{md_cell(item.contract)}` | {len(item.reads)} | {len(item.pinned)} | "
             f"{len(item.unpinned_reads)} | {len(item.unread_pins)} |"
         )
     for item in report.contracts:
         if item.unpinned_reads:
-            lines += ["", f"### `{_md(item.contract)}`: read but not pinned", ""]
+            lines += ["", f"### `{md_cell(item.contract)}`: read but not pinned", ""]
             lines += ["| Path | Read at | Kind |", "|---|---|---|"]
             lines += [
-                f"| `{_md(read.path)}` | `{_md(_where(read))}` | {_kind(read)} |"
+                f"| `{md_cell(read.path)}` | `{md_cell(_where(read))}` | {_kind(read)} |"
                 for read in item.unpinned_reads
             ]
     for item in report.contracts:
         if item.unpin_candidates and item.exercised:
-            lines += ["", f"### `{_md(item.contract)}`: candidates to unpin", ""]
-            lines += [f"- `{_md(pin)}`" for pin in item.unpin_candidates]
+            lines += ["", f"### `{md_cell(item.contract)}`: candidates to unpin", ""]
+            lines += [f"- `{md_cell(pin)}`" for pin in item.unpin_candidates]
     return "\n".join(lines) + "\n"
 
 
 def _render_junit(report: CoverageReport) -> str:
-    failures = sum(1 for item in report.contracts if not item.ok)
-    suite = ET.Element(
-        "testsuite",
-        name="cassette-contracts.coverage",
-        tests=str(len(report.contracts)),
-        failures=str(failures),
-        errors="0",
-        skipped="0",
-    )
+    suite = junit_suite("cassette-contracts.coverage")
     for item in report.contracts:
         case = ET.SubElement(suite, "testcase", classname="coverage", name=item.contract)
         if not item.ok:
@@ -162,18 +152,7 @@ def _render_junit(report: CoverageReport) -> str:
                 else "pinned but never read (candidates to unpin):"
             )
             out.text = heading + "\n" + "\n".join(item.unread_pins)
-    ET.indent(suite)
-    return (
-        '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(suite, encoding="unicode") + "\n"
-    )
-
-
-def _gh_data(text: str) -> str:
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-
-
-def _gh_prop(text: str) -> str:
-    return _gh_data(text).replace(":", "%3A").replace(",", "%2C")
+    return junit_text(suite)
 
 
 def _render_github(report: CoverageReport) -> str:
@@ -186,19 +165,16 @@ def _render_github(report: CoverageReport) -> str:
                     "does not pin it; pin it in the schema or stop reading it"
                 )
                 lines.append(
-                    f"::error file={_gh_prop(filename)},line={line},"
-                    f"title={_gh_prop('Unpinned read')}::{_gh_data(message)}"
+                    gh_command("error", message, file=filename, line=line, title="Unpinned read")
                 )
         if item.exercised:
             for pin in item.unpin_candidates:
                 message = f"contract {item.contract} pins {pin} but no code read it"
-                lines.append(
-                    f"::notice title={_gh_prop('Candidate to unpin')}::{_gh_data(message)}"
-                )
+                lines.append(gh_command("notice", message, title="Candidate to unpin"))
     return "\n".join(lines) + ("\n" if lines else "")
 
 
-_RENDERERS = {
+RENDERERS: dict[str, Callable[[CoverageReport], str]] = {
     "text": _render_text,
     "json": _render_json,
     "markdown": _render_markdown,

@@ -5,13 +5,20 @@ junit.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from xml.etree import ElementTree as ET
 
 from ..drift.diff import BREAKING, INFORMATIONAL, DriftReport
-from ..errors import UsageError
+from .escape import gh_command, md_cell, md_code
+from .junit import junit_suite, junit_text
 
-__all__ = ["RENDERERS", "render", "render_json", "render_junit", "render_markdown", "render_text"]
+__all__ = [
+    "RENDERERS",
+    "render_json",
+    "render_junit",
+    "render_markdown",
+    "render_text",
+]
 
 
 def render_text(report: DriftReport) -> str:
@@ -45,14 +52,6 @@ def render_json(report: DriftReport) -> str:
     return json.dumps(data, indent=2) + "\n"
 
 
-def _md_cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
-
-
-def _md_code(text: str) -> str:
-    return f"`{_md_cell(text)}`" if "`" not in text else _md_cell(text)
-
-
 def render_markdown(report: DriftReport) -> str:
     """A pull-request comment: a headline, then one table per endpoint."""
     verdict = "breaking drift" if report.breaking else "no breaking drift"
@@ -69,8 +68,8 @@ def render_markdown(report: DriftReport) -> str:
             severity = "**breaking**" if c.breaking else "informational"
             pinned = " (pinned)" if c.pinned else ""
             lines.append(
-                f"| {severity} | {c.kind} | {_md_code(c.path)}{pinned} | "
-                f"{_md_code(c.before)} | {_md_code(c.after)} | {_md_cell(c.reason)} |"
+                f"| {severity} | {c.kind} | {md_code(c.path)}{pinned} | "
+                f"{md_code(c.before)} | {md_code(c.after)} | {md_cell(c.reason)} |"
             )
         lines.append("")
     return "\n".join(lines)
@@ -78,13 +77,7 @@ def render_markdown(report: DriftReport) -> str:
 
 def render_junit(report: DriftReport) -> str:
     """JUnit XML: a test case per endpoint, failed when it has breaking drift."""
-    suite = ET.Element(
-        "testsuite",
-        name="cassette-contracts drift",
-        tests=str(len(report.endpoints)),
-        failures=str(sum(any(c.breaking for c in ch) for ch in report.endpoints.values())),
-        errors="0",
-    )
+    suite = junit_suite("cassette-contracts drift")
     for contract, changes in report.endpoints.items():
         case = ET.SubElement(suite, "testcase", classname="drift", name=contract)
         breaking = [c for c in changes if c.breaking]
@@ -100,24 +93,24 @@ def render_junit(report: DriftReport) -> str:
         if info:
             out = ET.SubElement(case, "system-out")
             out.text = "\n".join(f"informational: {c.one_line()}: {c.reason}" for c in info)
-    root = ET.Element("testsuites")
-    root.append(suite)
-    return ET.tostring(root, encoding="unicode", xml_declaration=True) + "\n"
+    return junit_text(suite)
 
 
-RENDERERS: Mapping[str, Callable[[DriftReport], str]] = {
+def _github(report: DriftReport) -> str:
+    """GitHub workflow annotations: an error per breaking change, a notice per other change."""
+    lines = []
+    for contract, changes in report.endpoints.items():
+        for c in sorted(changes, key=lambda c: not c.breaking):
+            kind, title = ("error", "Breaking drift") if c.breaking else ("notice", "Drift")
+            lines.append(gh_command(kind, f"{contract}: {c.one_line()}: {c.reason}", title=title))
+    lines.append(report.summary())
+    return "\n".join(lines) + "\n"
+
+
+RENDERERS: dict[str, Callable[[DriftReport], str]] = {
     "text": render_text,
     "json": render_json,
     "markdown": render_markdown,
     "junit": render_junit,
+    "github": _github,
 }
-
-
-def render(report: DriftReport, fmt: str) -> str:
-    """``report`` in format ``fmt`` (text, json, markdown, junit); UsageError otherwise."""
-    try:
-        renderer = RENDERERS[fmt]
-    except KeyError:
-        allowed = ", ".join(RENDERERS)
-        raise UsageError(f"unknown drift report format {fmt!r}; choose one of: {allowed}") from None
-    return renderer(report)
