@@ -7,10 +7,10 @@ killed or cut-off recording, disk full, another rerecord/drift running). Output 
 pipe ends quietly (exit 141, as a Unix tool killed by SIGPIPE).
 
 ``check``, ``scan``, ``rerecord`` and ``drift`` first finish or undo a promotion a killed
-``rerecord`` left (:func:`._record.recover`).
+``rerecord`` left (:func:`.recording.promote.recover`).
 
-Adding a subcommand: write ``add_arguments(parser)`` and ``handler(args, stdout, stderr) ->
-int``, and register them with ``@subcommand("name", "help", add_arguments)`` on the handler.
+Adding a subcommand: write ``_NAME_arguments(parser)`` and ``_NAME(args, stdout, stderr) ->
+int`` below, and add them in :func:`build_parser` (the one place that lists the subcommands).
 """
 
 from __future__ import annotations
@@ -23,7 +23,6 @@ import os
 import signal
 import sys
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, NoReturn, TextIO
 
 from .errors import CassetteContractsError, UsageError
@@ -31,7 +30,7 @@ from .errors import CassetteContractsError, UsageError
 if TYPE_CHECKING:
     from .settings import Settings
 
-__all__ = ["SUBCOMMANDS", "Subcommand", "main", "run", "subcommand"]
+__all__ = ["build_parser", "main", "run"]
 
 PROG = "cassette-contracts"
 
@@ -42,34 +41,6 @@ EXIT_CODES = (
 )
 #: Exit code when the reader of the output went away (a shell reports SIGPIPE so).
 BROKEN_PIPE = 128 + signal.SIGPIPE
-
-Handler = Callable[[argparse.Namespace, TextIO, TextIO], int]
-
-
-@dataclass(frozen=True)
-class Subcommand:
-    """One subcommand: its help line, how it adds its options, and what runs it."""
-
-    help: str
-    add_arguments: Callable[[argparse.ArgumentParser], None]
-    handler: Handler
-
-
-SUBCOMMANDS: dict[str, Subcommand] = {}
-
-
-def subcommand(
-    name: str, help: str, add_arguments: Callable[[argparse.ArgumentParser], None]
-) -> Callable[[Handler], Handler]:
-    """Register the decorated handler as subcommand ``name``."""
-
-    def register(handler: Handler) -> Handler:
-        if name in SUBCOMMANDS:
-            raise ValueError(f"subcommand {name!r} is registered twice")
-        SUBCOMMANDS[name] = Subcommand(help, add_arguments, handler)
-        return handler
-
-    return register
 
 
 class _Parser(argparse.ArgumentParser):
@@ -89,7 +60,7 @@ def _version() -> str:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """The parser with every registered subcommand."""
+    """The parser: every subcommand, its options and its handler, in one place."""
     parser = _Parser(
         prog=PROG,
         description="Contract tests on recorded HTTP fixtures: vcrpy cassettes checked "
@@ -98,12 +69,65 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for name, command in SUBCOMMANDS.items():
-        sub = commands.add_parser(
-            name, help=command.help, description=command.help, epilog=EXIT_CODES
-        )
-        command.add_arguments(sub)
-        sub.set_defaults(handler=command.handler)
+
+    def add(
+        name: str,
+        text: str,
+        add_arguments: Callable[[argparse.ArgumentParser], None],
+        handler: Callable[[argparse.Namespace, TextIO, TextIO], int],
+    ) -> None:
+        sub = commands.add_parser(name, help=text, description=text, epilog=EXIT_CODES)
+        add_arguments(sub)
+        sub.set_defaults(handler=handler)
+
+    add(
+        "check",
+        "Check recorded interactions against their contracts.",
+        _check_arguments,
+        _check,
+    )
+    add(
+        "rerecord",
+        "Re-record the cassettes from the live upstreams into staging; promote them only when"
+        " the contracts hold and nothing breaks.",
+        _rerecord_arguments,
+        _rerecord,
+    )
+    add(
+        "drift",
+        "Report what changed upstream, per endpoint: a fresh recording (never promoted) "
+        "against the committed cassettes, or --baseline DIR against --fresh DIR.",
+        _drift_arguments,
+        _drift,
+    )
+    add(
+        "scan",
+        "Fail when a cassette holds a secret-looking value (token, bearer value, random key).",
+        _scan_arguments,
+        _scan,
+    )
+    add(
+        "init",
+        "Infer contracts and JSON Schemas from the recorded cassettes (the first step of "
+        "adopting cassette-contracts); existing contracts are left alone.",
+        _init_arguments,
+        _init,
+    )
+    add(
+        "coverage",
+        "Fields the code read in the last test run against the fields each contract pins; "
+        "exit 1 when code reads a field no contract pins.",
+        _coverage_arguments,
+        _coverage,
+    )
+    add(
+        "audit",
+        "Report, from the last replay run, interactions no test plays, cassettes no test "
+        "loads, and cassettes older than max_age; exit 1 when the age policy fails. Never re-"
+        "records.",
+        _audit_arguments,
+        _audit,
+    )
     return parser
 
 
@@ -204,7 +228,6 @@ def _check_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
-@subcommand("check", "Check recorded interactions against their contracts.", _check_arguments)
 def _check(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     from .cassettes.discover import iter_cassette_paths
     from .checking.run import check
@@ -261,12 +284,6 @@ def _rerecord_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
-@subcommand(
-    "rerecord",
-    "Re-record the cassettes from the live upstreams into staging; promote them only when "
-    "the contracts hold and nothing breaks.",
-    _rerecord_arguments,
-)
 def _rerecord(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     from .recording.rerecord import rerecord
     from .settings import load_settings
@@ -289,12 +306,6 @@ def _drift_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--output", metavar="FILE", help="write the report here, not to stdout")
 
 
-@subcommand(
-    "drift",
-    "Report what changed upstream, per endpoint: a fresh recording (never promoted) against "
-    "the committed cassettes, or --baseline DIR against --fresh DIR.",
-    _drift_arguments,
-)
 def _drift(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     from pathlib import Path
 
@@ -335,11 +346,6 @@ def _scan_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
-@subcommand(
-    "scan",
-    "Fail when a cassette holds a secret-looking value (token, bearer value, random key).",
-    _scan_arguments,
-)
 def _scan(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     from .recording.scan import scan_report
     from .recording.scrub import Scrubber
@@ -368,7 +374,7 @@ def _scan(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     return 1 if report.findings else 0
 
 
-# --- init (logic in _init.py) -----------------------------------------------------------
+# --- init (logic in init/plan.py) -----------------------------------------------------------
 
 
 def _init_arguments(parser: argparse.ArgumentParser) -> None:
@@ -394,12 +400,6 @@ def _init_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
-@subcommand(
-    "init",
-    "Infer contracts and JSON Schemas from the recorded cassettes (the first step of "
-    "adopting cassette-contracts); existing contracts are left alone.",
-    _init_arguments,
-)
 def _init(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     from .init.plan import run_init
 
@@ -428,12 +428,6 @@ def _coverage_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
-@subcommand(
-    "coverage",
-    "Fields the code read in the last test run against the fields each contract pins; "
-    "exit 1 when code reads a field no contract pins.",
-    _coverage_arguments,
-)
 def _coverage(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     from .contracts.pins import pinned_by_contract
     from .coverage.reads import ReadRecorder
@@ -476,12 +470,6 @@ def _audit_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
-@subcommand(
-    "audit",
-    "Report, from the last replay run, interactions no test plays, cassettes no test loads, "
-    "and cassettes older than max_age; exit 1 when the age policy fails. Never re-records.",
-    _audit_arguments,
-)
 def _audit(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     from .lifecycle.audit import audit, load_plays
     from .settings import load_settings

@@ -9,8 +9,6 @@ from pathlib import Path
 
 import pytest
 
-from cassette_contracts.cli import SUBCOMMANDS
-
 from ..conftest import Run
 
 
@@ -55,10 +53,10 @@ def test_missing_schemas_folder(project: Path, cli: Callable[..., Run]) -> None:
 
 
 def test_help_goes_to_stdout(cli: Callable[..., Run]) -> None:
-    """--help prints every registered subcommand on the given stdout and exits 0."""
+    """--help prints every subcommand on the given stdout and exits 0."""
     run = cli("--help")
     assert run.code == 0
-    for name in SUBCOMMANDS:
+    for name in ("check", "rerecord", "drift", "scan", "init", "coverage", "audit"):
         assert name in run.out
 
 
