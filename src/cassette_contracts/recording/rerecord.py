@@ -72,7 +72,6 @@ if TYPE_CHECKING:
     from ..drift.diff import DriftReport
     from ..settings import Settings
     from .scan import Finding
-from ..drift.folders import compare_folders
 from .pytest_run import (
     STAGING,
     Recording,
@@ -330,6 +329,7 @@ def _rerecord_into(
     """The steps of :func:`rerecord` after the lock is held; sets ``outcome``."""
     from ..cassettes.atomic import atomic_write_bytes
     from ..checking.run import check
+    from ..drift.folders import compare_folders  # a later stage: imported when used
     from ..rendering.drift import render_markdown
     from .scan import scan
     from .scrub import Scrubber
