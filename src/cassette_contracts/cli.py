@@ -11,6 +11,9 @@ pipe ends quietly (exit 141, as a Unix tool killed by SIGPIPE).
 
 Adding a subcommand: write ``_NAME_arguments(parser)`` and ``_NAME(args, stdout, stderr) ->
 int`` below, and add them in :func:`build_parser` (the one place that lists the subcommands).
+
+Length: one job, the command line: each subcommand's options and a short handler that
+calls its stage; none holds logic of its own.
 """
 
 from __future__ import annotations

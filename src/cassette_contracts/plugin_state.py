@@ -2,6 +2,9 @@
 
 Kept apart from ``plugin.py`` so the hooks stay thin and this module is imported only when
 pytest actually configures the plugin.
+
+Length: one job, what the plugin keeps for a session; each hook of ``plugin.py`` calls one
+method here, and the engines it drives live in their stages.
 """
 
 from __future__ import annotations

@@ -12,14 +12,14 @@ from xml.etree import ElementTree as ET
 import pytest
 
 from cassette_contracts.contracts.pins import PinnedField, pinned_fields
-from cassette_contracts.drift.diff import (
+from cassette_contracts.drift.changes import (
     BREAKING,
     INFORMATIONAL,
     Change,
     ChangeKind,
     DriftReport,
-    diff_endpoint,
 )
+from cassette_contracts.drift.diff import diff_endpoint
 from cassette_contracts.errors import InputError, UsageError
 from cassette_contracts.jsonpath import ROOT, member
 from cassette_contracts.rendering import render

@@ -23,6 +23,9 @@ is one of :data:`HEADER_TYPES` (or a list of them: any may match); the header mu
 
 An interaction matches a contract when method, URL (without its query string) and status all
 match; exactly one contract must match.
+
+Length: one job, contracts.toml to ``ContractMap`` and the match; most of it is the checks
+that give each mistake in the file a one-line error naming the entry and the key.
 """
 
 from __future__ import annotations
@@ -137,7 +140,7 @@ def _strip_query(uri: str) -> str:
 
 @dataclass(frozen=True)
 class ContractMap:
-    """All contracts of one contracts.toml; ``schemas_root`` is the folder that holds it."""
+    """All contracts of one contracts.toml."""
 
     path: Path
     contracts: tuple[Contract, ...]
@@ -145,10 +148,6 @@ class ContractMap:
     _memo: dict[tuple[str, str, int], Contract | ContractMapError | tuple[Contract, ...]] = field(
         default_factory=dict, repr=False, compare=False
     )
-
-    @property
-    def schemas_root(self) -> Path:
-        return self.path.parent
 
     @classmethod
     def load(cls, path: str | PathLike[str]) -> ContractMap:

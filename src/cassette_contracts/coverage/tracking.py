@@ -28,6 +28,9 @@ Look-alike guarantee
     ``==``, ``isinstance(x, dict|list)``, ``json.dumps``, ``repr``, ``dict(x)``, ``copy.copy``,
     ``copy.deepcopy`` behave as for the plain payload; ``pickle`` round-trips to plain
     ``dict``/``list``. Only ``type(x) is dict`` tells them apart.
+
+Length: one job, the tracked containers; their hot paths are written out in full on
+purpose (every read of a payload pays for a helper call).
 """
 
 from __future__ import annotations
@@ -324,6 +327,7 @@ class TrackedList(list[Any]):
     _cc_all: bool
     _cc_n: Node
 
+    # Written out in full like TrackedDict's (a deliberate copy: every read pays for a call).
     def __getitem__(self, index: Any) -> Any:
         if type(index) is slice:
             part: TrackedList = _same(TrackedList(_list_getitem(self, index)), self)

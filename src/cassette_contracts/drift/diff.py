@@ -27,6 +27,9 @@ or changed kind is not reported again: the parent's change says it.
 
 Renderers: :func:`render_text`, :func:`render_json`, :func:`render_markdown` (a pull-request
 comment, one table per endpoint) and :func:`render_junit`; :func:`render` picks one by name.
+
+Length: one job, the diff, in one place: the shape inference and every change rule
+(docs/drift-rules.md) read best side by side; the data lives in ``drift.changes``.
 """
 
 from __future__ import annotations
@@ -34,7 +37,6 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from enum import StrEnum
 from typing import Any, Protocol
 
 from ..cassettes.interaction import header
@@ -42,20 +44,9 @@ from ..cassettes.yaml_load import loads_json
 from ..contracts.pins import PinnedField, json_type
 from ..errors import InputError
 from ..jsonpath import ROOT, items, member
+from .changes import BREAKING, INFORMATIONAL, Change, ChangeKind
 
-__all__ = [
-    "BREAKING",
-    "DEPRECATION_HEADERS",
-    "INFORMATIONAL",
-    "Change",
-    "ChangeKind",
-    "DriftReport",
-    "diff_endpoint",
-    "diff_statuses",
-]
-
-BREAKING = "breaking"
-INFORMATIONAL = "informational"
+__all__ = ["DEPRECATION_HEADERS", "diff_endpoint", "diff_statuses"]
 DEPRECATION_HEADERS = ("Deprecation", "Sunset", "Warning")
 
 
@@ -78,58 +69,6 @@ class Recorded(Protocol):
     def response_headers(self) -> Mapping[str, Any]: ...
     @property
     def response_body(self) -> object: ...
-
-
-class ChangeKind(StrEnum):
-    """What changed between the baseline and the fresh recording."""
-
-    FIELD_ADDED = "field added"
-    FIELD_REMOVED = "field removed"
-    FIELD_BECAME_OPTIONAL = "field became optional"
-    TYPE_CHANGED = "type changed"
-    BECAME_NULLABLE = "became nullable"
-    BECAME_NON_NULLABLE = "became non-nullable"
-    STATUS_CHANGED = "status code changed"
-    NEW = "new"
-    NOT_RERECORDED = "not re-recorded"
-    CONTENT_TYPE_CHANGED = "content type changed"
-    DEPRECATION_HEADER = "deprecation header"
-
-    def __str__(self) -> str:
-        return self.value
-
-
-@dataclass(frozen=True)
-class Change:
-    """One difference, its severity (``breaking``/``informational``) and why."""
-
-    contract: str
-    kind: ChangeKind
-    path: str
-    severity: str
-    reason: str
-    before: str
-    after: str
-    pinned: bool = False
-
-    @property
-    def breaking(self) -> bool:
-        return self.severity == BREAKING
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "contract": self.contract,
-            "kind": self.kind.value,
-            "path": self.path,
-            "severity": self.severity,
-            "pinned": self.pinned,
-            "before": self.before,
-            "after": self.after,
-            "reason": self.reason,
-        }
-
-    def one_line(self) -> str:
-        return f"{self.path}: {self.kind} ({self.before} -> {self.after})"
 
 
 # --------------------------------------------------------------------------------------------
@@ -552,80 +491,32 @@ def diff_statuses(
                 after=after,
             )
         )
-    for status in sorted(fresh_of.keys() - base_of.keys()):
-        if not any(key in base_requests for key in fresh_of[status]):
-            changes.append(
-                Change(
-                    contract=fresh_contract[status],
-                    kind=ChangeKind.NEW,
-                    path="status",
-                    severity=INFORMATIONAL,
-                    reason=(
-                        f"recorded only by the fresh run ({' '.join(fresh_of[status][0])}), "
-                        "for a request the baseline never made: nothing to compare yet"
-                    ),
-                    before="absent",
-                    after=str(status),
-                )
+    one_sided = (
+        # (statuses only one side recorded, the other side's requests, kind, their reason)
+        (fresh_of, base_of, base_requests, fresh_contract, ChangeKind.NEW, "fresh"),
+        (base_of, fresh_of, fresh_requests, base_contract, ChangeKind.NOT_RERECORDED, "baseline"),
+    )
+    for mine, theirs, their_requests, contract_of, kind, side in one_sided:
+        for status in sorted(mine.keys() - theirs.keys()):
+            if any(key in their_requests for key in mine[status]):
+                continue
+            request = " ".join(mine[status][0])
+            new = side == "fresh"
+            reason = (
+                f"recorded only by the fresh run ({request}), for a request the baseline never "
+                "made: nothing to compare yet"
+                if new
+                else f"the fresh run did not make this request ({request}): nothing to compare"
             )
-    for status in sorted(base_of.keys() - fresh_of.keys()):
-        if not any(key in fresh_requests for key in base_of[status]):
             changes.append(
                 Change(
-                    contract=base_contract[status],
-                    kind=ChangeKind.NOT_RERECORDED,
+                    contract=contract_of[status],
+                    kind=kind,
                     path="status",
                     severity=INFORMATIONAL,
-                    reason=(
-                        f"the fresh run did not make this request ({' '.join(base_of[status][0])}"
-                        "): nothing to compare"
-                    ),
-                    before=str(status),
-                    after="absent",
+                    reason=reason,
+                    before="absent" if new else str(status),
+                    after=str(status) if new else "absent",
                 )
             )
     return changes
-
-
-# --------------------------------------------------------------------------------------------
-# Report and renderers
-# --------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class DriftReport:
-    """The changes of every compared endpoint (contract name -> changes, in order)."""
-
-    endpoints: Mapping[str, Sequence[Change]]
-
-    @classmethod
-    def from_changes(cls, changes: Iterable[Change], contracts: Iterable[str] = ()) -> DriftReport:
-        """Group ``changes`` by contract; ``contracts`` lists endpoints compared without drift."""
-        endpoints: dict[str, list[Change]] = {name: [] for name in contracts}
-        for change in changes:
-            endpoints.setdefault(change.contract, []).append(change)
-        return cls({name: tuple(found) for name, found in endpoints.items()})
-
-    @property
-    def changes(self) -> list[Change]:
-        return [c for found in self.endpoints.values() for c in found]
-
-    @property
-    def breaking_changes(self) -> list[Change]:
-        return [c for c in self.changes if c.breaking]
-
-    @property
-    def informational_changes(self) -> list[Change]:
-        return [c for c in self.changes if not c.breaking]
-
-    @property
-    def breaking(self) -> bool:
-        """Whether any change breaks a contract (the CLI exits 1)."""
-        return any(c.breaking for c in self.changes)
-
-    def summary(self) -> str:
-        return (
-            f"{len(self.breaking_changes)} breaking, "
-            f"{len(self.informational_changes)} informational change(s) "
-            f"in {len(self.endpoints)} endpoint(s)"
-        )

@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from ..contracts.mapping import ContractMap
     from ..contracts.registry import SchemaRegistry
     from ..settings import Settings
-    from .diff import Change, DriftReport
+    from .changes import Change, DriftReport
 from ..recording.pytest_run import STAGING, lock_file, os_error_text, record, test_paths
 
 __all__ = ["DriftOutcome", "compare_folders", "drift"]
@@ -81,7 +81,8 @@ def compare(
     (:func:`~._drift.diff_statuses`): only a request both sides recorded can change status; a
     status or endpoint one side alone recorded is informational (``new`` / ``not
     re-recorded``). Bodies are compared per contract both sides recorded."""
-    from .diff import DriftReport, diff_endpoint, diff_statuses
+    from .changes import DriftReport
+    from .diff import diff_endpoint, diff_statuses
 
     def group(interactions: Sequence[Interaction]) -> dict[str, dict[str, list[Interaction]]]:
         out: dict[str, dict[str, list[Interaction]]] = {}

@@ -21,6 +21,9 @@ Output is sorted and deterministic, so a re-run changes nothing. ``reads`` (the 
 code read, per method, URL template and status) or ``request_reads`` (per request, as the
 pytest plugin records them in a replay run: ``--from-coverage``) pin only those paths of the
 JSON bodies; event streams are not tracked by coverage and keep every field the samples show.
+
+Length: one job, the ``init`` plan from endpoints to files, with its dry-run listing; the
+inference itself is in ``init.infer`` and the grouping in ``init.endpoints``.
 """
 
 from __future__ import annotations

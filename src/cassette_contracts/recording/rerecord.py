@@ -48,6 +48,9 @@ no breaking drift; 1 not promoted because the fresh cassettes do not hold (contr
 drift, secrets, replay; the reason is one line) / breaking drift; 2 usage and input errors
 (raised); 3 could not record or promote (upstream fault, killed or cut-off recording, disk
 full, another run holds the lock).
+
+Length: one job, the ``rerecord`` pipeline (record, check, replay, scan, promote) in order,
+so each step's failure and exit code reads in sequence.
 """
 
 from __future__ import annotations
@@ -69,7 +72,7 @@ if TYPE_CHECKING:
     from ..checking.run import CheckResult
     from ..contracts.mapping import ContractMap
     from ..contracts.registry import SchemaRegistry
-    from ..drift.diff import DriftReport
+    from ..drift.changes import DriftReport
     from ..settings import Settings
     from .scan import Finding
 from .pytest_run import (

@@ -23,6 +23,9 @@ ask the same questions here, so what ``scan`` would report the scrubber has alre
 :class:`Allowlist` lets a project mark values that look random but are not secrets (paging
 cursors) by JSON path or by a regular expression on the value: ``[tool.cassette_contracts.
 secrets_allow]`` in pyproject.toml.
+
+Length: one job, deciding what a secret is; the rules (names, values, URLs, cookies, the
+detect-secrets plugins) are many and each is commented where it is.
 """
 
 from __future__ import annotations

@@ -8,7 +8,7 @@ import json
 from collections.abc import Callable
 from xml.etree import ElementTree as ET
 
-from ..drift.diff import BREAKING, INFORMATIONAL, DriftReport
+from ..drift.changes import BREAKING, INFORMATIONAL, DriftReport
 from .escape import gh_command, md_cell, md_code
 from .junit import junit_suite, junit_text
 
