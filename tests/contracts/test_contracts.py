@@ -122,3 +122,30 @@ def test_deeply_nested_toml(tmp_path: Path) -> None:
     path.write_text("x = " + "[" * 100_000 + "]" * 100_000 + "\n")
     with pytest.raises(ContractMapError, match="not valid TOML: nested too deeply"):
         ContractMap.load(path)
+
+
+@pytest.mark.parametrize(
+    ("entry", "json_path"),
+    [
+        ('status = "ok"\nschema = "s.json"\n', "$.contract[1].status"),
+        ('status = 200\nschema = "s.json"\nauth = "maybe"\n', "$.contract[1].auth"),
+        (
+            'status = 200\nschema = "s.json"\nheaders = { X-A = "date" }\n',
+            "$.contract[1].headers['X-A']",
+        ),
+        ('status = 200\nschema = "s.json"\nquery = ["a", 1]\n', "$.contract[1].query[1]"),
+    ],
+)
+def test_contracts_toml_mistake_carries_its_json_path(
+    tmp_path: Path, entry: str, json_path: str
+) -> None:
+    """contracts.toml is checked by its JSON Schema: the error names the key's JSON path."""
+    path = tmp_path / "contracts.toml"
+    good = '[[contract]]\nname = "a"\nrequest = "GET https://x.test/a"\nstatus = 200\n'
+    path.write_text(
+        f'{good}schema = "s.json"\n[[contract]]\nname = "b"\nrequest = "GET https://x.test/b"\n{entry}'
+    )
+    with pytest.raises(ContractMapError) as info:
+        ContractMap.load(path)
+    assert info.value.json_path == json_path
+    assert str(info.value).startswith(f"{path}: [[contract]] #2 (b): ")

@@ -45,15 +45,25 @@ from ..cassettes.bodies import BodyKind
 from ..cassettes.interaction import Interaction
 from ..errors import ContractMapError, NoContractError, display_path
 
-__all__ = ["AUTH_RULES", "BODIES", "HEADER_TYPES", "Contract", "ContractMap", "HeaderPin"]
+__all__ = [
+    "AUTH_RULES",
+    "BODIES",
+    "HEADER_TYPES",
+    "KEYS",
+    "REQUIRED_KEYS",
+    "Contract",
+    "ContractMap",
+    "HeaderPin",
+]
 
 AUTH_RULES = ("required", "optional", "absent")
 BODIES = ("json", "empty", "text", "binary", "event-stream", "ndjson")
 JSON_BODIES = ("json", "event-stream", "ndjson")  # the bodies a schema validates
 STREAM_BODIES = ("event-stream", "ndjson")
 HEADER_TYPES = ("string", "integer", "number", "boolean", "http-date")
-_REQUIRED_KEYS = ("name", "request", "status")
-_OPTIONAL_KEYS = (
+REQUIRED_KEYS = ("name", "request", "status")
+KEYS = (
+    *REQUIRED_KEYS,
     "schema",
     "body",
     "media_type",
@@ -168,19 +178,22 @@ class ContractMap:
             ) from None
         except RecursionError:
             raise ContractMapError("not valid TOML: nested too deeply", file=path) from None
-        unknown = sorted(set(document) - {"contract"})
-        if unknown:
-            raise ContractMapError(
-                f"unknown top-level key(s) {', '.join(unknown)}: only [[contract]] tables "
-                "are allowed",
-                file=path,
-            )
+        from .toml_schema import problems  # jsonschema: only when a contracts.toml is read
+
+        top, by_entry = problems(document)
+        if top is not None:
+            raise ContractMapError(top[0], file=path, json_path=top[1])
         entries = document.get("contract", [])
-        if not isinstance(entries, list):
-            raise ContractMapError("'contract' must be an array of tables: [[contract]]", file=path)
         contracts: list[Contract] = []
         seen: set[str] = set()
         for number, entry in enumerate(entries, start=1):
+            if number - 1 in by_entry:
+                message, json_path = by_entry[number - 1]
+                label = entry.get("name") if isinstance(entry, Mapping) else None
+                name = f" ({label})" if isinstance(label, str) and label else ""
+                raise ContractMapError(
+                    f"[[contract]] #{number}{name}: {message}", file=path, json_path=json_path
+                )
             contract = _parse_entry(entry, number, path)
             if contract.name in seen:
                 raise ContractMapError(
@@ -305,31 +318,15 @@ def _parse_entry(entry: Any, number: int, path: Path) -> Contract:
         name = f" ({label})" if isinstance(label, str) and label else ""
         return ContractMapError(f"[[contract]] #{number}{name}: {message}", file=path)
 
-    if not isinstance(entry, Mapping):
-        raise bad("is not a table")
-    unknown = sorted(set(entry) - set(_REQUIRED_KEYS) - set(_OPTIONAL_KEYS))
-    if unknown:
-        allowed = ", ".join((*_REQUIRED_KEYS, *_OPTIONAL_KEYS))
-        raise bad(f"unknown key(s) {', '.join(unknown)}; allowed: {allowed}")
-    missing = [key for key in _REQUIRED_KEYS if key not in entry]
     body = entry.get("body", "json")
-    if body not in BODIES:
-        raise bad(f"'body' must be one of {', '.join(map(repr, BODIES))}, got {body!r}")
     if body in JSON_BODIES and "schema" not in entry:
-        missing.append("schema")
-    if missing:
-        raise bad(f"missing key(s) {', '.join(missing)}")
+        raise bad("missing key(s) schema")
     if body not in JSON_BODIES and "schema" in entry:
         raise bad(
             f"'schema' is for bodies that carry JSON ({', '.join(JSON_BODIES)}), not for "
             f"body = {body!r}; leave it out or change 'body'"
         )
     name, request, schema = entry["name"], entry["request"], entry.get("schema")
-    for key, value in (("name", name), ("request", request), ("schema", schema)):
-        if value is None and key == "schema":
-            continue
-        if not isinstance(value, str) or not value.strip():
-            raise bad(f"{key!r} must be a non-empty string")
     method, _, url = request.strip().partition(" ")
     url = url.strip()
     try:
@@ -354,23 +351,10 @@ def _parse_entry(entry: Any, number: int, path: Path) -> Contract:
         )
     status = entry["status"]
     statuses = tuple(status) if isinstance(status, list) else (status,)
-    if not statuses or not all(
-        isinstance(s, int) and not isinstance(s, bool) and 100 <= s <= 599 for s in statuses
-    ):
-        raise bad(f"'status' must be an HTTP status or a list of them, got {status!r}")
     auth = entry.get("auth")
-    if auth is not None and auth not in AUTH_RULES:
-        raise bad(f"'auth' must be one of {', '.join(map(repr, AUTH_RULES))}, got {auth!r}")
     request_schema = entry.get("request_schema")
-    if request_schema is not None and (not isinstance(request_schema, str) or not request_schema):
-        raise bad("'request_schema' must be a non-empty string")
     query = entry.get("query")
     required_query = entry.get("required_query", [])
-    for key, value in (("query", query), ("required_query", required_query)):
-        if value is not None and not (
-            isinstance(value, list) and all(isinstance(v, str) for v in value)
-        ):
-            raise bad(f"{key!r} must be a list of parameter names")
     return Contract(
         name=name,
         method=method,
@@ -395,11 +379,9 @@ def _media_types(entry: Mapping[str, Any], body: str, bad: _Bad) -> tuple[str, .
         return ()
     if body == "empty":
         raise bad("'media_type' does not apply to an 'empty' body: it has no content")
-    ranges = [value] if isinstance(value, str) else value
-    if not isinstance(ranges, list) or not ranges:
-        raise bad(f"'media_type' must be a media type or a list of them, got {value!r}")
+    ranges = [value] if isinstance(value, str) else value  # the types: see toml_schema
     for each in ranges:
-        if not isinstance(each, str) or not _MEDIA_RANGE.fullmatch(each.strip().lower()):
+        if not _MEDIA_RANGE.fullmatch(each.strip().lower()):
             raise bad(
                 f"'media_type' {each!r} is not a media type such as 'text/plain' or 'image/*'"
             )
@@ -408,24 +390,11 @@ def _media_types(entry: Mapping[str, Any], body: str, bad: _Bad) -> tuple[str, .
 
 def _header_pins(value: Any, bad: _Bad) -> tuple[HeaderPin, ...]:
     """The ``headers`` table: header name -> type name or list of type names."""
-    if not isinstance(value, Mapping):
-        raise bad(
-            '\'headers\' must be a table of header name = type, e.g. { "Retry-After" = "integer" }'
-        )
     pins = []
-    allowed = ", ".join(map(repr, HEADER_TYPES))
-    for name, kinds in value.items():
+    for name, kinds in value.items():  # the types: see toml_schema
         if not _HEADER_NAME.fullmatch(name):
             raise bad(f"'headers': {name!r} is not a header name")
         types = [kinds] if isinstance(kinds, str) else kinds
-        if (
-            not isinstance(types, list)
-            or not types
-            or not all(isinstance(t, str) and t in HEADER_TYPES for t in types)
-        ):
-            raise bad(
-                f"'headers': {name!r} must be one of {allowed} or a list of them, got {kinds!r}"
-            )
         pins.append(HeaderPin(name, tuple(types)))
     lowered = [pin.name.lower() for pin in pins]
     twice = sorted({n for n in lowered if lowered.count(n) > 1})
