@@ -329,3 +329,18 @@ def test_rerecord_drops_a_stale_interaction_and_names_it(
         "dropped: no test requests it any more"
     ]
     assert "dropped 1 stale interaction(s)" in outcome.summary()
+
+
+def test_recorded_cassettes_are_found_by_every_cassette_suffix(tmp_path: Path) -> None:
+    """A recording run's fresh cassettes count in .yaml, .yml and .json, as `check` finds them."""
+    from cassette_contracts.recording.pytest_run import recorded_cassettes
+
+    for name in ("a/one.yaml", "a/two.yml", "b/three.json", "notes.txt"):
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text("{}")
+    assert recorded_cassettes(tmp_path) == [
+        Path("a/one.yaml"),
+        Path("a/two.yml"),
+        Path("b/three.json"),
+    ]
+    assert recorded_cassettes(tmp_path / "missing") == []

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ..cassettes.discover import iter_cassette_paths
 from ..errors import CassetteContractsError, CassetteError, UsageError
 from .promote import fault_point
 from .provenance import stamp_provenance
@@ -261,7 +262,7 @@ def record(
         recording=True,
     )
     guard("recording")
-    recorded = sorted(p.relative_to(fresh) for p in fresh.rglob("*.yaml"))
+    recorded = recorded_cassettes(fresh)
     result = Recording(staging, fresh, recorded)
     text = run.text()
     if run.returncode < 0:
@@ -301,3 +302,10 @@ def record(
             return result
     fault_point("record:after-staging")
     return result
+
+
+def recorded_cassettes(fresh: Path) -> list[Path]:
+    """The cassettes a recording run wrote under ``fresh``, relative to it: every suffix the
+    cassette discovery knows (``.yaml``, ``.yml``, ``.json``); none when nothing was written."""
+    found = iter_cassette_paths([fresh]) if fresh.is_dir() else []
+    return [path.relative_to(fresh) for path in found]
