@@ -172,3 +172,16 @@ def test_event_json_error_names_index_and_line() -> None:
     """An event whose data is not JSON is an error naming its index and line."""
     with pytest.raises(BodyError, match=r"event 4 \(line 9 of the body\) is not JSON"):
         event_json(StreamEvent(4, 9, "{oops"))
+
+
+def test_event_nested_deeper_than_the_loader_reads_is_not_json() -> None:
+    """An event's JSON goes through the one bounded decoder: too deep is a BodyError."""
+    deep = "[" * 150 + "]" * 150
+    with pytest.raises(BodyError, match=r"event 0 .*nested deeper than 100 levels"):
+        event_json(StreamEvent(index=0, line=1, data=deep))
+
+
+def test_untyped_body_nested_too_deep_is_text_not_json() -> None:
+    """Without a Content-Type, a body only the bounded decoder can refuse is not taken as JSON."""
+    deep = b"[" * 150 + b"]" * 150
+    assert classify_body(200, "GET", None, deep).kind == "text"

@@ -16,12 +16,13 @@ cassette: decoding is for checking only.
 from __future__ import annotations
 
 import gzip
-import json
 import re
 import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
+
+from .yaml_load import loads_json
 
 __all__ = [
     "BODY_KINDS",
@@ -248,7 +249,7 @@ def classify_body(
         return BodyKind("json", mtype)
     if not mtype:
         try:
-            json.loads(body)
+            loads_json(body)
         except ValueError:
             return BodyKind("text" if _looks_like_text(body) else "binary", mtype)
         return BodyKind("json", mtype)
@@ -328,7 +329,7 @@ def parse_ndjson(text: str) -> tuple[StreamEvent, ...]:
 def event_json(event: StreamEvent) -> Any:
     """The JSON of one event; BodyError naming the event's index and line when it is not JSON."""
     try:
-        return json.loads(event.data)
+        return loads_json(event.data)
     except ValueError as exc:
         raise BodyError(
             f"event {event.index} (line {event.line} of the body) is not JSON ({exc}; "

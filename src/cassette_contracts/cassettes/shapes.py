@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import CassetteError
+from .yaml_load import loads_json
 
 __all__ = ["JSON_SUFFIXES", "cassette_records", "parse_json_cassette", "refuse_legacy"]
 
@@ -101,9 +102,11 @@ def parse_json_cassette(data: bytes, path: Path) -> tuple[Any, list[int | None]]
             line=data.count(b"\n", 0, exc.start) + 1,
         ) from None
     try:
-        document = json.loads(text)
+        document = loads_json(text)
     except json.JSONDecodeError as exc:
         raise CassetteError(f"malformed JSON: {exc.msg}", file=path, line=exc.lineno) from None
+    except ValueError as exc:  # nested deeper than any cassette is
+        raise CassetteError(f"malformed JSON: {exc}", file=path) from None
     return document, _interaction_lines(text)
 
 
