@@ -250,17 +250,18 @@ def _parse_json(interaction: Interaction, body: bytes, headers: Headers, side: s
         raise interaction.error(f"{side} body is empty where JSON is expected")
     try:
         return loads_json(body)
-    except UnicodeDecodeError as exc:
+    except ValueError as exc:  # UnicodeDecodeError is one
         content_type = ",".join(header(headers, "Content-Type") or ["none declared"])
+        coding = _coding_note(headers)
+        if isinstance(exc, UnicodeDecodeError):
+            byte = body[exc.start : exc.start + 1]
+            raise interaction.error(
+                f"{side} body{coding} is not valid UTF-8 (byte {exc.start}: {byte!r}; "
+                f"Content-Type: {content_type}), so it is not JSON"
+            ) from None
         raise interaction.error(
-            f"{side} body{_coding_note(headers)} is not valid UTF-8 (byte {exc.start}: "
-            f"{body[exc.start : exc.start + 1]!r}; Content-Type: {content_type}), so it is not JSON"
-        ) from None
-    except ValueError as exc:
-        content_type = ",".join(header(headers, "Content-Type") or ["none declared"])
-        raise interaction.error(
-            f"{side} body{_coding_note(headers)} is not JSON ({exc}; Content-Type: "
-            f"{content_type}; starts {body[:40]!r})"
+            f"{side} body{coding} is not JSON ({exc}; Content-Type: {content_type}; "
+            f"starts {body[:40]!r})"
         ) from None
 
 

@@ -15,7 +15,7 @@ seven JSON types. A recursive ``$ref`` stops the walk where it loops.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -95,13 +95,20 @@ class _Shape:
     required: frozenset[str] = frozenset()
     items: _Shape | None = None
 
-    def intersect(self, other: _Shape) -> _Shape:
+    def _merged(
+        self, other: _Shape, merge: Callable[[_Shape, _Shape], _Shape]
+    ) -> tuple[dict[str, _Shape], _Shape | None]:
+        """Properties and items of both, those on both sides merged with ``merge``."""
         properties = dict(self.properties)
         for name, shape in other.properties.items():
-            properties[name] = properties[name].intersect(shape) if name in properties else shape
+            properties[name] = merge(properties[name], shape) if name in properties else shape
         items = self.items
         if other.items is not None:
-            items = other.items if items is None else items.intersect(other.items)
+            items = other.items if items is None else merge(items, other.items)
+        return properties, items
+
+    def intersect(self, other: _Shape) -> _Shape:
+        properties, items = self._merged(other, _Shape.intersect)
         return _Shape(
             types=_intersect_types(self.types, other.types),
             formats=self.formats | other.formats,
@@ -111,12 +118,7 @@ class _Shape:
         )
 
     def union(self, other: _Shape) -> _Shape:
-        properties = dict(self.properties)
-        for name, shape in other.properties.items():
-            properties[name] = properties[name].union(shape) if name in properties else shape
-        items = self.items
-        if other.items is not None:
-            items = other.items if items is None else items.union(other.items)
+        properties, items = self._merged(other, _Shape.union)
         return _Shape(
             types=self.types | other.types,
             formats=self.formats | other.formats,
