@@ -1,13 +1,23 @@
 """Suite-wide settings: replays run with record mode ``none`` and the network blocked
-(see ``addopts`` in pyproject.toml); nothing here may reach beyond 127.0.0.1."""
+(see ``addopts`` in pyproject.toml); nothing here may reach beyond 127.0.0.1.
+
+Also the fixtures of the harness tests: a small project copied from ``data/corpus/``, and the
+CLI called in-process."""
 
 from __future__ import annotations
 
+import io
+import shutil
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
+from cassette_contracts.cli import main
+
 ROOT = Path(__file__).resolve().parent.parent
+CORPUS = Path(__file__).resolve().parent / "data" / "corpus"
 
 
 @pytest.fixture(autouse=True)
@@ -28,3 +38,33 @@ def _no_real_upstream_config(monkeypatch: pytest.MonkeyPatch, pytestconfig: pyte
         "API_CLIENTS_MAX_RATE_LIMIT_WAIT",
     ):
         monkeypatch.delenv(name, raising=False)
+
+
+@dataclass(frozen=True)
+class Run:
+    """What one ``cassette-contracts`` command printed and returned."""
+
+    code: int
+    out: str
+    err: str
+
+
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A copy of ``data/corpus/project`` (pyproject, schemas, cassettes), as the working folder."""
+    root = tmp_path / "project"
+    shutil.copytree(CORPUS / "project", root)
+    monkeypatch.chdir(root)
+    return root
+
+
+@pytest.fixture
+def cli() -> Callable[..., Run]:
+    """Run ``cassette-contracts ARGS...`` in-process."""
+
+    def run(*args: str) -> Run:
+        out, err = io.StringIO(), io.StringIO()
+        code = main(list(args), out, err)
+        return Run(code, out.getvalue(), err.getvalue())
+
+    return run

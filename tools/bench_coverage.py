@@ -44,7 +44,9 @@ import vcr  # noqa: E402
 import yaml  # noqa: E402
 
 from api_clients.github import GitHubClient, GitHubProfile, get_repo_stars  # noqa: E402
-from cassette_contracts._coverage import ReadRecorder, coverage_report, track  # noqa: E402
+from cassette_contracts.coverage.reads import ReadRecorder  # noqa: E402
+from cassette_contracts.coverage.report import coverage_report  # noqa: E402
+from cassette_contracts.coverage.tracking import track  # noqa: E402
 
 DATA = ROOT / "tests" / "coverage" / "data"
 USER = (DATA / "users_get_pygithub_20250103_1.json").read_text(encoding="utf-8")

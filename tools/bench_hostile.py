@@ -1,6 +1,6 @@
 """Time and memory of ``cassette-contracts check`` on each malformed input of the corpus.
 
-The cases are those of ``tests/harness/hostile.py`` (the unit tests check what each prints;
+The cases are those of ``tests/cli/hostile.py`` (the unit tests check what each prints;
 timings stay out of unit tests). Each case is written into a fresh copy of the harness
 project and checked by ``cassette-contracts check`` in its own process, with the project as
 working folder; the process's wall time and peak resident memory (``wait4``'s ``ru_maxrss``)

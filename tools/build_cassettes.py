@@ -4,7 +4,8 @@
 Maintainer tool; tests never run it. For every cassette it serves the real response(s) from a
 local server on 127.0.0.1, runs the REAL client code of ``src/api_clients/`` against that server
 inside ``vcr.use_cassette(record_mode="all", decode_compressed_response=True)`` with the
-upstream-override hooks of ``cassette_contracts._rehost`` (so the cassette names the real host),
+upstream-override hooks of ``cassette_contracts.recording.rehost`` (so the cassette names the
+real host),
 and stores a ``provenance`` mapping in the cassette's ``metadata``.
 
 Sources (all inside the repository; nothing outside it is read):
@@ -67,7 +68,7 @@ from werkzeug import Request, Response  # noqa: E402
 
 from api_clients import errors as api_errors  # noqa: E402
 from api_clients import github, jsonplaceholder, notifications  # noqa: E402
-from cassette_contracts._rehost import Rehost  # noqa: E402
+from cassette_contracts.recording.rehost import Rehost  # noqa: E402
 
 REALDATA = REPO / "tests" / "data" / "realdata"
 CASSETTES = REPO / "cassettes"
@@ -337,7 +338,7 @@ def conversion(
         "local_server": local_server,
         "host_rewrite": (
             f"http://127.0.0.1:<ephemeral port> -> {real_base}"
-            " (cassette_contracts._rehost.Rehost: request URI, Host, Link, Location)"
+            " (cassette_contracts.recording.rehost.Rehost: request URI, Host, Link, Location)"
         ),
         "record_mode": "all",
         "decode_compressed_response": True,

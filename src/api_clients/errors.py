@@ -33,10 +33,6 @@ class ApiError(Exception):
         self.url = url
         self.status = status
 
-    @property
-    def request_line(self) -> str:
-        return f"{self.method} {self.url}"
-
 
 class ApiTimeoutError(ApiError):
     """The upstream did not answer within the timeout."""

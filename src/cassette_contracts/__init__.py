@@ -11,12 +11,13 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from ._cassette import Cassette, Interaction, iter_cassette_paths, load_cassette
-    from ._check import CheckResult, EndpointRow, check, validate_interaction
-    from ._config import Settings, load_settings
-    from ._contracts import Contract, ContractMap
-    from ._report import render
-    from ._schemas import SchemaRegistry
+    from .cassettes.discover import iter_cassette_paths
+    from .cassettes.interaction import Cassette, Interaction
+    from .cassettes.load import load_cassette
+    from .checking.run import CheckResult, EndpointRow, check
+    from .contracts.mapping import Contract, ContractMap
+    from .contracts.registry import SchemaRegistry
+    from .contracts.validate import validate_interaction
     from .errors import (
         CassetteContractsError,
         CassetteError,
@@ -27,30 +28,32 @@ if TYPE_CHECKING:
         UsageError,
         Violation,
     )
+    from .rendering import render
+    from .settings import Settings, load_settings
 
 _SOURCES = {
-    "Cassette": "_cassette",
+    "Cassette": "cassettes.interaction",
     "CassetteContractsError": "errors",
     "CassetteError": "errors",
-    "CheckResult": "_check",
-    "Contract": "_contracts",
-    "ContractMap": "_contracts",
+    "CheckResult": "checking.run",
+    "Contract": "contracts.mapping",
+    "ContractMap": "contracts.mapping",
     "ContractMapError": "errors",
-    "EndpointRow": "_check",
+    "EndpointRow": "checking.run",
     "InputError": "errors",
-    "Interaction": "_cassette",
+    "Interaction": "cassettes.interaction",
     "NoContractError": "errors",
     "SchemaError": "errors",
-    "SchemaRegistry": "_schemas",
-    "Settings": "_config",
+    "SchemaRegistry": "contracts.registry",
+    "Settings": "settings",
     "UsageError": "errors",
     "Violation": "errors",
-    "check": "_check",
-    "iter_cassette_paths": "_cassette",
-    "load_cassette": "_cassette",
-    "load_settings": "_config",
-    "render": "_report",
-    "validate_interaction": "_check",
+    "check": "checking.run",
+    "iter_cassette_paths": "cassettes.discover",
+    "load_cassette": "cassettes.load",
+    "load_settings": "settings",
+    "render": "rendering",
+    "validate_interaction": "contracts.validate",
 }
 
 __all__ = [

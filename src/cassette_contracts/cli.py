@@ -7,10 +7,13 @@ killed or cut-off recording, disk full, another rerecord/drift running). Output 
 pipe ends quietly (exit 141, as a Unix tool killed by SIGPIPE).
 
 ``check``, ``scan``, ``rerecord`` and ``drift`` first finish or undo a promotion a killed
-``rerecord`` left (:func:`._record.recover`).
+``rerecord`` left (:func:`.recording.promote.recover`).
 
-Adding a subcommand: write ``add_arguments(parser)`` and ``handler(args, stdout, stderr) ->
-int``, and register them with ``@subcommand("name", "help", add_arguments)`` on the handler.
+Adding a subcommand: write ``_NAME_arguments(parser)`` and ``_NAME(args, stdout, stderr) ->
+int`` below, and add them in :func:`build_parser` (the one place that lists the subcommands).
+
+Length: one job, the command line: each subcommand's options and a short handler that
+calls its stage; none holds logic of its own.
 """
 
 from __future__ import annotations
@@ -23,15 +26,14 @@ import os
 import signal
 import sys
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, NoReturn, TextIO
 
 from .errors import CassetteContractsError, UsageError
 
 if TYPE_CHECKING:
-    from ._config import Settings
+    from .settings import Settings
 
-__all__ = ["SUBCOMMANDS", "Subcommand", "main", "run", "subcommand"]
+__all__ = ["build_parser", "main", "run"]
 
 PROG = "cassette-contracts"
 
@@ -42,34 +44,6 @@ EXIT_CODES = (
 )
 #: Exit code when the reader of the output went away (a shell reports SIGPIPE so).
 BROKEN_PIPE = 128 + signal.SIGPIPE
-
-Handler = Callable[[argparse.Namespace, TextIO, TextIO], int]
-
-
-@dataclass(frozen=True)
-class Subcommand:
-    """One subcommand: its help line, how it adds its options, and what runs it."""
-
-    help: str
-    add_arguments: Callable[[argparse.ArgumentParser], None]
-    handler: Handler
-
-
-SUBCOMMANDS: dict[str, Subcommand] = {}
-
-
-def subcommand(
-    name: str, help: str, add_arguments: Callable[[argparse.ArgumentParser], None]
-) -> Callable[[Handler], Handler]:
-    """Register the decorated handler as subcommand ``name``."""
-
-    def register(handler: Handler) -> Handler:
-        if name in SUBCOMMANDS:
-            raise ValueError(f"subcommand {name!r} is registered twice")
-        SUBCOMMANDS[name] = Subcommand(help, add_arguments, handler)
-        return handler
-
-    return register
 
 
 class _Parser(argparse.ArgumentParser):
@@ -89,7 +63,7 @@ def _version() -> str:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """The parser with every registered subcommand."""
+    """The parser: every subcommand, its options and its handler, in one place."""
     parser = _Parser(
         prog=PROG,
         description="Contract tests on recorded HTTP fixtures: vcrpy cassettes checked "
@@ -98,12 +72,65 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for name, command in SUBCOMMANDS.items():
-        sub = commands.add_parser(
-            name, help=command.help, description=command.help, epilog=EXIT_CODES
-        )
-        command.add_arguments(sub)
-        sub.set_defaults(handler=command.handler)
+
+    def add(
+        name: str,
+        text: str,
+        add_arguments: Callable[[argparse.ArgumentParser], None],
+        handler: Callable[[argparse.Namespace, TextIO, TextIO], int],
+    ) -> None:
+        sub = commands.add_parser(name, help=text, description=text, epilog=EXIT_CODES)
+        add_arguments(sub)
+        sub.set_defaults(handler=handler)
+
+    add(
+        "check",
+        "Check recorded interactions against their contracts.",
+        _check_arguments,
+        _check,
+    )
+    add(
+        "rerecord",
+        "Re-record the cassettes from the live upstreams into staging; promote them only when"
+        " the contracts hold and nothing breaks.",
+        _rerecord_arguments,
+        _rerecord,
+    )
+    add(
+        "drift",
+        "Report what changed upstream, per endpoint: a fresh recording (never promoted) "
+        "against the committed cassettes, or --baseline DIR against --fresh DIR.",
+        _drift_arguments,
+        _drift,
+    )
+    add(
+        "scan",
+        "Fail when a cassette holds a secret-looking value (token, bearer value, random key).",
+        _scan_arguments,
+        _scan,
+    )
+    add(
+        "init",
+        "Infer contracts and JSON Schemas from the recorded cassettes (the first step of "
+        "adopting cassette-contracts); existing contracts are left alone.",
+        _init_arguments,
+        _init,
+    )
+    add(
+        "coverage",
+        "Fields the code read in the last test run against the fields each contract pins; "
+        "exit 1 when code reads a field no contract pins.",
+        _coverage_arguments,
+        _coverage,
+    )
+    add(
+        "audit",
+        "Report, from the last replay run, interactions no test plays, cassettes no test "
+        "loads, and cassettes older than max_age; exit 1 when the age policy fails. Never re-"
+        "records.",
+        _audit_arguments,
+        _audit,
+    )
     return parser
 
 
@@ -159,7 +186,7 @@ def run() -> None:
 def _recover(settings: Settings, stderr: TextIO) -> None:
     """Finish or undo a promotion a killed run left in the cassettes folder (when no other
     run holds the lock: that one will), and say so on stderr."""
-    from ._rerecord import recover_interrupted
+    from .recording.rerecord import recover_interrupted
 
     said = recover_interrupted(settings)
     if said:
@@ -170,7 +197,7 @@ def _recover(settings: Settings, stderr: TextIO) -> None:
 
 
 def _check_arguments(parser: argparse.ArgumentParser) -> None:
-    from ._report import FORMATS
+    from .rendering import FORMATS
 
     parser.add_argument(
         "paths",
@@ -204,14 +231,13 @@ def _check_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
-@subcommand("check", "Check recorded interactions against their contracts.", _check_arguments)
 def _check(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
-    from ._cassette import iter_cassette_paths
-    from ._check import check
-    from ._config import load_settings
-    from ._contracts import ContractMap
-    from ._report import render
-    from ._schemas import SchemaRegistry
+    from .cassettes.discover import iter_cassette_paths
+    from .checking.run import check
+    from .contracts.mapping import ContractMap
+    from .contracts.registry import SchemaRegistry
+    from .rendering import render
+    from .settings import load_settings
 
     if args.jobs is not None and args.jobs < 1:
         raise UsageError(f"--jobs must be at least 1, got {args.jobs}")
@@ -261,15 +287,9 @@ def _rerecord_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
-@subcommand(
-    "rerecord",
-    "Re-record the cassettes from the live upstreams into staging; promote them only when "
-    "the contracts hold and nothing breaks.",
-    _rerecord_arguments,
-)
 def _rerecord(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
-    from ._config import load_settings
-    from ._rerecord import rerecord
+    from .recording.rerecord import rerecord
+    from .settings import load_settings
 
     settings = load_settings(cassettes=args.cassettes, schemas=args.schemas)
     outcome = rerecord(settings, only=args.only, accept_breaking=args.accept_breaking)
@@ -278,28 +298,22 @@ def _rerecord(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
 
 
 def _drift_arguments(parser: argparse.ArgumentParser) -> None:
-    from ._drift import RENDERERS
+    from .rendering import FORMATS
 
     _recording_arguments(parser)
     parser.add_argument("--baseline", metavar="DIR", help="compare this cassette folder ...")
     parser.add_argument("--fresh", metavar="DIR", help="... with this one, offline")
     parser.add_argument(
-        "--format", choices=list(RENDERERS), default="text", help="report format (default: text)"
+        "--format", choices=FORMATS, default="text", help="report format (default: text)"
     )
     parser.add_argument("--output", metavar="FILE", help="write the report here, not to stdout")
 
 
-@subcommand(
-    "drift",
-    "Report what changed upstream, per endpoint: a fresh recording (never promoted) against "
-    "the committed cassettes, or --baseline DIR against --fresh DIR.",
-    _drift_arguments,
-)
 def _drift(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     from pathlib import Path
 
-    from ._config import load_settings
-    from ._rerecord import drift
+    from .drift.folders import drift
+    from .settings import load_settings
 
     outcome = drift(
         load_settings(cassettes=args.cassettes, schemas=args.schemas),
@@ -310,7 +324,7 @@ def _drift(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     )
     text = outcome.render()
     if args.output:
-        from ._record import atomic_write_bytes
+        from .cassettes.atomic import atomic_write_bytes
 
         atomic_write_bytes(Path(args.output), text.encode("utf-8"))
         stderr.write(f"drift: {outcome.report.summary()}; report written to {args.output}\n")
@@ -322,6 +336,11 @@ def _drift(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
 
 
 def _scan_arguments(parser: argparse.ArgumentParser) -> None:
+    from .rendering import FORMATS
+
+    parser.add_argument(
+        "--format", choices=FORMATS, default="text", help="report format (default: text)"
+    )
     parser.add_argument(
         "paths",
         nargs="*",
@@ -330,14 +349,10 @@ def _scan_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
-@subcommand(
-    "scan",
-    "Fail when a cassette holds a secret-looking value (token, bearer value, random key).",
-    _scan_arguments,
-)
 def _scan(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
-    from ._config import load_settings
-    from ._scrub import Scrubber, scan_report
+    from .recording.scan import scan_report
+    from .recording.scrub import Scrubber
+    from .settings import load_settings
 
     paths = list(args.paths)
     allow: dict[str, str] = {}
@@ -351,13 +366,18 @@ def _scan(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
         paths = paths or [settings.cassettes]
         allow = dict(settings.secrets_allow)
     report = scan_report(paths, secrets=Scrubber.from_environ(os.environ).secrets, allow=allow)
-    for finding in report.findings:
-        stdout.write(f"{finding}\n")
-    (stderr if report.findings else stdout).write(report.summary() + "\n")
+    if args.format == "text":  # the findings on stdout, the summary beside them or on stderr
+        for finding in report.findings:
+            stdout.write(f"{finding}\n")
+        (stderr if report.findings else stdout).write(report.summary() + "\n")
+    else:
+        from .rendering import render
+
+        stdout.write(render(report, args.format))
     return 1 if report.findings else 0
 
 
-# --- init (logic in _init.py) -----------------------------------------------------------
+# --- init (logic in init/plan.py) -----------------------------------------------------------
 
 
 def _init_arguments(parser: argparse.ArgumentParser) -> None:
@@ -383,14 +403,8 @@ def _init_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
-@subcommand(
-    "init",
-    "Infer contracts and JSON Schemas from the recorded cassettes (the first step of "
-    "adopting cassette-contracts); existing contracts are left alone.",
-    _init_arguments,
-)
 def _init(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
-    from ._init import run_init
+    from .init.plan import run_init
 
     return run_init(
         args.paths,
@@ -407,7 +421,7 @@ def _init(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
 
 
 def _coverage_arguments(parser: argparse.ArgumentParser) -> None:
-    from ._coverage import FORMATS
+    from .rendering import FORMATS
 
     parser.add_argument(
         "--format", choices=FORMATS, default="text", help="report format (default: text)"
@@ -417,16 +431,11 @@ def _coverage_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
-@subcommand(
-    "coverage",
-    "Fields the code read in the last test run against the fields each contract pins; "
-    "exit 1 when code reads a field no contract pins.",
-    _coverage_arguments,
-)
 def _coverage(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
-    from ._config import load_settings
-    from ._coverage import ReadRecorder, coverage_report
-    from ._session import pinned_by_contract
+    from .contracts.pins import pinned_by_contract
+    from .coverage.reads import ReadRecorder
+    from .coverage.report import coverage_report
+    from .settings import load_settings
 
     settings = load_settings(schemas=args.schemas)
     reads = ReadRecorder.load_all(settings.coverage_dir)
@@ -444,7 +453,7 @@ def _coverage(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
 
 
 def _audit_arguments(parser: argparse.ArgumentParser) -> None:
-    from ._audit import FORMATS
+    from .rendering import FORMATS
 
     parser.add_argument(
         "--format", choices=FORMATS, default="text", help="report format (default: text)"
@@ -464,15 +473,9 @@ def _audit_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
-@subcommand(
-    "audit",
-    "Report, from the last replay run, interactions no test plays, cassettes no test loads, "
-    "and cassettes older than max_age; exit 1 when the age policy fails. Never re-records.",
-    _audit_arguments,
-)
 def _audit(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
-    from ._audit import audit, load_plays
-    from ._config import load_settings
+    from .lifecycle.audit import audit, load_plays
+    from .settings import load_settings
 
     settings = load_settings(
         cassettes=args.cassettes, max_age=args.max_age, max_age_policy=args.max_age_policy

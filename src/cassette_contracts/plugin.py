@@ -45,8 +45,8 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 if TYPE_CHECKING:
-    from ._recorded import RecordedPayloads
-    from ._session import PluginState
+    from .cassettes.payloads import RecordedPayloads
+    from .plugin_state import PluginState
 
 _STATE = pytest.StashKey["PluginState"]()
 _PROBLEMS = pytest.StashKey[str]()  # contract problems of a test that failed by itself
@@ -88,7 +88,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    from ._session import PluginState
+    from .plugin_state import PluginState
 
     config.addinivalue_line(
         "markers",
@@ -97,7 +97,7 @@ def pytest_configure(config: pytest.Config) -> None:
         "and `drift` deselect the test and leave its cassette as committed.",
     )
     config.stash[_STATE] = PluginState.from_pytest(config)
-    from ._rerecord import recover_interrupted  # a killed rerecord's promotion, first
+    from .recording.rerecord import recover_interrupted  # a killed rerecord's promotion, first
 
     recover_interrupted(config.stash[_STATE].settings)
 
@@ -115,7 +115,7 @@ def contract_cassettes_dir(pytestconfig: pytest.Config) -> Path:
 def pytest_recording_configure(config: pytest.Config, vcr: Any) -> None:
     """Keep cassette metadata; follow ``--contract-cassettes``; while recording, scrub secrets
     and store real hosts."""
-    from ._persister import MetadataAwarePersister
+    from .cassettes.persister import MetadataAwarePersister
 
     extra_paths = list(getattr(vcr.persister, "extra_paths", []))
     vcr.register_persister(MetadataAwarePersister(extra_paths))
@@ -159,7 +159,7 @@ def cassette_payload(request: pytest.FixtureRequest) -> RecordedPayloads:
     the test keeps passing when a re-record brings new numbers. Ask after the code made its
     request: while recording, the interaction exists only from then on.
     """
-    from ._recorded import RecordedPayloads
+    from .cassettes.payloads import RecordedPayloads
 
     return RecordedPayloads(request.getfixturevalue("vcr"))
 

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from cassette_contracts._coverage import ReadRecorder
+from cassette_contracts.coverage.reads import ReadRecorder
 
 DATA = Path(__file__).resolve().parent / "data"
 

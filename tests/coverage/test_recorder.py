@@ -10,7 +10,8 @@ from typing import Any
 
 import pytest
 
-from cassette_contracts._coverage import ReadRecorder, track
+from cassette_contracts.coverage.reads import ReadRecorder
+from cassette_contracts.coverage.tracking import track
 from cassette_contracts.errors import InputError, UsageError
 
 

@@ -13,7 +13,8 @@ from typing import Any
 import pytest
 
 from api_clients.github import GitHubProfile
-from cassette_contracts._coverage import ReadRecorder, TrackedDict, TrackedList, track
+from cassette_contracts.coverage.reads import ReadRecorder
+from cassette_contracts.coverage.tracking import TrackedDict, TrackedList, track
 
 from .conftest import here, real_payload
 

@@ -11,22 +11,24 @@ from xml.etree import ElementTree as ET
 
 import pytest
 
-from cassette_contracts._drift import (
+from cassette_contracts.contracts.pins import PinnedField, pinned_fields
+from cassette_contracts.drift.changes import (
     BREAKING,
     INFORMATIONAL,
     Change,
     ChangeKind,
     DriftReport,
-    diff_endpoint,
-    render,
+)
+from cassette_contracts.drift.diff import diff_endpoint
+from cassette_contracts.errors import InputError, UsageError
+from cassette_contracts.jsonpath import ROOT, member
+from cassette_contracts.rendering import render
+from cassette_contracts.rendering.drift import (
     render_json,
     render_junit,
     render_markdown,
     render_text,
 )
-from cassette_contracts._jsonpath import ROOT, member
-from cassette_contracts._pinned import PinnedField, pinned_fields
-from cassette_contracts.errors import InputError, UsageError
 
 DATA = Path(__file__).parent / "data"
 
@@ -349,5 +351,5 @@ def test_junit_report_fails_endpoints_with_breaking_drift() -> None:
 
 def test_unknown_format_lists_the_allowed_ones() -> None:
     """An unknown format is a usage error naming the formats there are."""
-    with pytest.raises(UsageError, match="text, json, markdown, junit"):
+    with pytest.raises(UsageError, match="text, json, junit, markdown, github"):
         render(sample_report(), "html")

@@ -8,7 +8,7 @@ import pytest
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
-from cassette_contracts._pinned import JSON_TYPES, PinnedField, pinned_fields
+from cassette_contracts.contracts.pins import JSON_TYPES, PinnedField, pinned_fields
 from cassette_contracts.errors import SchemaError
 
 D = "https://json-schema.org/draft/2020-12/schema"

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from cassette_contracts._contracts import ContractMap
+from cassette_contracts.contracts.mapping import ContractMap
 
 USER = "https://api.github.com/users"
 
@@ -293,8 +293,8 @@ def test_paths_and_schemas_options(recorded: Path, cli: Any) -> None:
 
 def test_plan_pins_only_the_reads_given_per_endpoint(recorded: Path) -> None:
     """Reads keyed by (method, URL template, status) pin only those paths (for --from-coverage)."""
-    from cassette_contracts._cassette import iter_cassette_paths
-    from cassette_contracts._init import plan_init
+    from cassette_contracts.cassettes.discover import iter_cassette_paths
+    from cassette_contracts.init.plan import plan_init
 
     reads = {("GET", f"{USER}/{{user}}", 200): {"$.login", "$.followers", "$.no_such_field"}}
     plan = plan_init(iter_cassette_paths(["cassettes"]), Path("schemas"), reads=reads)

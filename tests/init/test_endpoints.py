@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from cassette_contracts._cassette import Interaction
-from cassette_contracts._endpoints import (
+from cassette_contracts.cassettes.interaction import Interaction
+from cassette_contracts.init.endpoints import (
     group_endpoints,
     host_label,
     is_identifier,

@@ -17,7 +17,7 @@ import pytest
 import requests  # noqa: F401
 import vcr.serializers.yamlserializer  # noqa: F401
 
-from cassette_contracts._contracts import ContractMap
+from cassette_contracts.contracts.mapping import ContractMap
 
 PYPROJECT = """\
 [tool.cassette_contracts]

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from jsonschema import Draft202012Validator
 
-from cassette_contracts._infer import DIALECT, PROOF, infer_schema, render_schema
+from cassette_contracts.init.infer import DIALECT, PROOF, infer_schema, render_schema
 
 GITHUB = Path(__file__).resolve().parents[1] / "data" / "realdata" / "github"
 
@@ -138,7 +138,7 @@ def test_genson_infers_the_same_from_shapes_as_from_payloads(
     """Feeding genson the distinct shapes, not the payloads, changes nothing in its output."""
     from genson import SchemaBuilder  # type: ignore[import-untyped]
 
-    from cassette_contracts._infer import Samples
+    from cassette_contracts.init.infer import Samples
 
     payloads = [s.body for s in github_samples(endpoint)]
     if not payloads:  # the error folders hold no 200s: take every body there

@@ -13,9 +13,9 @@ import pytest
 from genson import SchemaBuilder  # type: ignore[import-untyped]
 from jsonschema import Draft202012Validator
 
-from cassette_contracts._contracts import ContractMap
-from cassette_contracts._infer import infer_schema
-from cassette_contracts._schemas import SchemaRegistry
+from cassette_contracts.contracts.mapping import ContractMap
+from cassette_contracts.contracts.registry import SchemaRegistry
+from cassette_contracts.init.infer import infer_schema
 
 ENDPOINTS = {
     "users_get": "https://api.github.com/users/{user}",

@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from cassette_contracts._cassette import load_cassette
-from cassette_contracts._contracts import ContractMap
+from cassette_contracts.cassettes.load import load_cassette
 from cassette_contracts.cli import main
+from cassette_contracts.contracts.mapping import ContractMap
 
 REAL = Path(__file__).resolve().parents[1] / "data" / "vcr_cassettes"
 TWEET_USER = "tweepy/test_client_get_user.yaml"  # GET /2/users/by/username/Twitter, gzip

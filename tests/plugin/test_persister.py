@@ -12,8 +12,8 @@ import pytest
 from vcr.serialize import deserialize, serialize
 from vcr.serializers import jsonserializer, yamlserializer
 
-from cassette_contracts import _persister
-from cassette_contracts._cassette import iter_cassette_paths
+from cassette_contracts.cassettes import persister as _persister
+from cassette_contracts.cassettes.discover import iter_cassette_paths
 
 ROOT = Path(__file__).parents[2]
 YAML_FILES = [

@@ -36,7 +36,7 @@ import sys
 
 def pytest_unconfigure(config):
     role = "worker" if hasattr(config, "workerinput") else "main"
-    for name in ("jsonschema", "cassette_contracts._check"):
+    for name in ("jsonschema", "cassette_contracts.checking.run"):
         print(f"{role} imported {name}: {name in sys.modules}")
 """
 
@@ -119,7 +119,7 @@ def test_xdist_controller_does_no_validation_work(pytester: pytest.Pytester) -> 
     result.stdout.fnmatch_lines(
         ["*1 replayed interaction(s) held to their contracts*", "ok   user: 1 fields read*"]
     )
-    result.stdout.fnmatch_lines(["main imported cassette_contracts._check: False"])
+    result.stdout.fnmatch_lines(["main imported cassette_contracts.checking.run: False"])
 
 
 @pytest.mark.parametrize(

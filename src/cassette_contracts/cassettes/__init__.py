@@ -1,0 +1,3 @@
+"""Cassettes in: discover the files, load them (YAML or JSON, with lines), decode bodies,
+write atomically.
+"""

@@ -1,0 +1,1 @@
+"""The ``check`` run over many cassettes, and its result cache."""

@@ -1,0 +1,3 @@
+"""Contracts: the contracts.toml mapping, the schema registry, validation of an interaction,
+pinned fields.
+"""

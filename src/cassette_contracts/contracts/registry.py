@@ -1,0 +1,252 @@
+"""All ``schemas/**/*.json`` in one offline ``referencing`` registry, validators built once.
+
+Each file is registered under ``https://schemas.cassette-contracts.invalid/<relative path>``
+(its own ``$id`` too, when it has one), so ``{"$ref": "common.schema.json#/$defs/login"}``
+resolves across files by relative URI; nothing is ever fetched from the network.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from os import PathLike
+from pathlib import Path
+from typing import Any
+from urllib.parse import urljoin
+
+from referencing import Registry, Resource
+from referencing.exceptions import Unresolvable
+from referencing.jsonschema import DRAFT202012
+
+from ..cassettes.yaml_load import loads_json
+from ..errors import SchemaError
+from .fastcheck import Check, Compiler, Unsupported
+from .formats import Draft202012Validator, FormatChecker, best_match, format_checker
+from .refcycles import RefCycles
+from .schemawalk import BASE_URI, json_pointer, references, walk
+
+__all__ = ["SchemaRegistry"]
+
+_DIALECT = "https://json-schema.org/draft/2020-12/schema"
+
+
+class SchemaRegistry:
+    """The schemas under ``root``; problems found while loading are kept in ``errors``.
+
+    ``validator(name)`` gives the one ``Draft202012Validator`` (with format checking) for a
+    schema, built on first use and reused for every payload after.
+    """
+
+    def __init__(
+        self,
+        root: Path,
+        contents: dict[str, Any],
+        registry: Registry[Any],
+        errors: dict[str, SchemaError],
+        fingerprint: str,
+    ) -> None:
+        self.root = root
+        self.fingerprint = fingerprint
+        self._contents = contents
+        self._registry = registry
+        self._errors = errors
+        self._validators: dict[str, Draft202012Validator] = {}
+        self._quick: dict[str, Check | None] = {}
+        self._places: dict[int, tuple[str, str]] | None = None
+        self._format_checker: FormatChecker | None = None
+
+    @property
+    def names(self) -> list[str]:
+        """Relative (POSIX) names of the schema files that loaded cleanly."""
+        return sorted(self._contents)
+
+    @property
+    def broken(self) -> frozenset[str]:
+        """Relative names of the schema files that exist but cannot be used."""
+        return frozenset(self._errors)
+
+    @property
+    def errors(self) -> list[SchemaError]:
+        """One error per broken schema file, in file order."""
+        return [self._errors[name] for name in sorted(self._errors)]
+
+    @classmethod
+    def load(cls, root: str | PathLike[str]) -> SchemaRegistry:
+        """Read, check and register every ``*.json`` under ``root``."""
+        root = Path(root)
+        digest = hashlib.sha256()
+        contents: dict[str, Any] = {}
+        errors: dict[str, SchemaError] = {}
+        resources: list[tuple[str, Resource[Any]]] = []
+        for path in sorted(root.rglob("*.json")):
+            name = path.relative_to(root).as_posix()
+            try:
+                data = path.read_bytes()
+            except OSError as exc:
+                errors[name] = SchemaError(f"cannot read schema: {exc.strerror}", file=path)
+                continue
+            digest.update(f"{name}\0{len(data)}\0".encode())
+            digest.update(data)
+            try:
+                schema = _parse(data, path)
+            except SchemaError as exc:
+                errors[name] = exc
+                continue
+            uri = BASE_URI + name
+            if isinstance(schema, dict):
+                own_id = schema.get("$id")
+                schema = {**schema, "$id": urljoin(uri, own_id) if own_id else uri}
+            resource = Resource.from_contents(schema, default_specification=DRAFT202012)
+            resources.append((uri, resource))
+            contents[name] = schema
+        registry = Registry().with_resources(resources).crawl()
+        for name, schema in contents.items():
+            problem = _dangling_ref(registry, name, schema, root / name)
+            if problem is not None:
+                errors[name] = problem
+        cycles = RefCycles(registry, contents, errors)
+        for name in contents:
+            if name not in errors:
+                problem = cycles.find(name, root / name)
+                if problem is not None:
+                    errors[name] = problem
+        for name in errors:
+            contents.pop(name, None)
+        return cls(root, contents, registry, errors, digest.hexdigest())
+
+    @property
+    def referencing(self) -> Registry[Any]:
+        """The ``referencing`` registry holding every loaded schema (for ``$ref`` lookups)."""
+        return self._registry
+
+    @staticmethod
+    def uri(name: str) -> str:
+        """The URI schema ``name`` is registered under (its base for relative ``$ref``)."""
+        return BASE_URI + name
+
+    def schema(self, name: str) -> Any:
+        """The contents of schema ``name``; SchemaError if it is broken or missing."""
+        problem = self.error(name)
+        if problem is not None:
+            raise problem
+        return self._contents[name]
+
+    def error(self, name: str) -> SchemaError | None:
+        """Why schema ``name`` cannot be used (broken or missing), or None when it can."""
+        if name in self._contents:
+            return None
+        if name in self._errors:
+            return self._errors[name]
+        return SchemaError(f"no schema file {name!r} under {self.root.as_posix()}/")
+
+    def validator(self, name: str) -> Draft202012Validator:
+        """The validator for schema ``name`` (relative to the root); SchemaError if unusable."""
+        found = self._validators.get(name)
+        if found is None:
+            problem = self.error(name)
+            if problem is not None:
+                raise problem
+            if self._format_checker is None:
+                self._format_checker = format_checker(self._contents.values())
+            found = Draft202012Validator(
+                self._contents[name], registry=self._registry, format_checker=self._format_checker
+            )
+            self._validators[name] = found
+        return found
+
+    def locate(self, subschema: Any) -> tuple[str, str] | None:
+        """(file name, JSON pointer) of a (sub)schema object of this registry, e.g. the
+        ``schema`` of a jsonschema error, wherever ``$ref`` led; None if not one of ours."""
+        if self._places is None:
+            self._places = {}
+            for name, contents in self._contents.items():
+                for node, where in walk(contents, []):
+                    self._places.setdefault(id(node), (name, json_pointer(where)))
+        return self._places.get(id(subschema))
+
+    def quick_check(self, name: str) -> Check | None:
+        """A fast yes/no test equal to ``validator(name).is_valid``, or None.
+
+        Built once per schema from the keywords it uses (type, properties, required, items,
+        $ref, enum, format, ...). None when the schema uses a keyword the fast test does not
+        cover: then only the jsonschema validator decides. Violations are always described
+        by the validator; this only spares it the payloads that hold.
+        """
+        if name not in self._quick:
+            validator = self.validator(name)
+            try:
+                self._quick[name] = Compiler(self._registry, validator.format_checker).compile(
+                    validator.schema, self._registry.resolver(base_uri=BASE_URI + name)
+                )
+            except Unsupported:
+                self._quick[name] = None
+        return self._quick[name]
+
+
+def _parse(data: bytes, path: Path) -> Any:
+    try:
+        schema = loads_json(data)
+    except UnicodeDecodeError as exc:
+        raise SchemaError(f"schema is not UTF-8 text (byte {exc.start})", file=path) from None
+    except json.JSONDecodeError as exc:
+        raise SchemaError(
+            f"schema is not JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})",
+            file=path,
+            line=exc.lineno,
+        ) from None
+    except ValueError as exc:  # nested deeper than MAX_NESTING
+        raise SchemaError(f"schema is {exc}", file=path) from None
+    if not isinstance(schema, (dict, bool)):
+        raise SchemaError(
+            f"a schema must be a JSON object or boolean, not a JSON {type(schema).__name__}",
+            file=path,
+        )
+    dialect = schema.get("$schema") if isinstance(schema, dict) else None
+    if dialect is not None and str(dialect).rstrip("#") != _DIALECT:
+        raise SchemaError(
+            f"$schema is {dialect!r}: only JSON Schema 2020-12 "
+            "('https://json-schema.org/draft/2020-12/schema') is supported",
+            file=path,
+        )
+    # What Draft202012Validator.check_schema does, but keeping the errors whole: the one it
+    # raises has lost what best_match needs, and formats (a "pattern" that is no regex, an
+    # "$id" that is no URI) are checked too.
+    worst = best_match(_META_VALIDATOR.iter_errors(schema))
+    if worst is not None:
+        raise SchemaError(
+            f"not a valid JSON Schema 2020-12 at {json_pointer(worst.absolute_path)}: "
+            f"{worst.message}",
+            file=path,
+        )
+    return schema
+
+
+_META_VALIDATOR = Draft202012Validator(
+    Draft202012Validator.META_SCHEMA, format_checker=Draft202012Validator.FORMAT_CHECKER
+)
+
+
+def _dangling_ref(
+    registry: Registry[Any], name: str, schema: Any, path: Path
+) -> SchemaError | None:
+    """The first ``$ref`` / ``$dynamicRef`` in ``schema`` that does not resolve, as an error."""
+    for base, keyword, ref, where in references(schema, BASE_URI + name, [], named=False):
+        try:
+            registry.resolver(base_uri=base).lookup(ref)
+        except Unresolvable:
+            target = urljoin(base, ref)
+            document, _, fragment = target.partition("#")
+            if document.startswith(BASE_URI) and document != BASE_URI + name:
+                relative = document[len(BASE_URI) :]
+                if document not in registry:
+                    reason = f"no schema file {relative!r}"
+                else:
+                    reason = f"{relative!r} has no {fragment!r}"
+            elif document.startswith(BASE_URI):
+                reason = f"this file has no {fragment!r}"
+            else:
+                reason = f"{document} is not a schema here (nothing is fetched)"
+            return SchemaError(
+                f"{keyword} {ref!r} at {json_pointer(where)} does not resolve: {reason}", file=path
+            )
+    return None

@@ -1,0 +1,1 @@
+"""Contract coverage: which pinned fields the tests read from replayed payloads."""

@@ -1,0 +1,1 @@
+"""Drift: what changed between a baseline and a fresh recording of the same endpoints."""

@@ -1,0 +1,1 @@
+"""``init``: contracts and schemas inferred from the cassettes a project already has."""

@@ -1,0 +1,3 @@
+"""Cassette lifecycle: which interactions the suite plays, and the audit of unused or old
+cassettes.
+"""

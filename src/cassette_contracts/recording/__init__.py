@@ -1,0 +1,3 @@
+"""Recording: scrub secrets, rehost local upstreams, run the recording pytest, stage, promote,
+scan.
+"""

@@ -1,0 +1,90 @@
+"""Scan reports (secrets found in cassettes) in every output format."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from xml.etree import ElementTree
+
+from ..recording.scan import Finding, ScanReport
+from .escape import gh_command, md_cell, md_code
+from .junit import junit_suite, junit_text
+
+__all__ = ["RENDERERS"]
+
+
+def _text(report: ScanReport) -> str:
+    return "".join(f"{finding}\n" for finding in report.findings) + report.summary() + "\n"
+
+
+def _finding_dict(finding: Finding) -> dict[str, object]:
+    return {
+        "file": str(finding.file),
+        "line": finding.line,
+        "interaction": finding.interaction,
+        "where": finding.where,
+        "kind": finding.kind,
+        "masked": finding.masked,
+    }
+
+
+def _json(report: ScanReport) -> str:
+    document = {
+        "ok": not report.findings,
+        "files": report.files,
+        "findings": [_finding_dict(f) for f in report.findings],
+    }
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+
+
+def _junit(report: ScanReport) -> str:
+    suite = junit_suite("cassette-contracts.scan")
+    by_file: dict[str, list[Finding]] = {}
+    for finding in report.findings:
+        by_file.setdefault(str(finding.file), []).append(finding)
+    for file, findings in by_file.items():
+        case = ElementTree.SubElement(suite, "testcase", classname="scan", name=file, file=file)
+        failure = ElementTree.SubElement(
+            case, "failure", message=f"{len(findings)} probable secret(s)"
+        )
+        failure.text = "\n".join(str(f) for f in findings)
+    if not by_file:
+        ElementTree.SubElement(suite, "testcase", classname="scan", name=report.summary())
+    return junit_text(suite)
+
+
+def _markdown(report: ScanReport) -> str:
+    icon = "❌" if report.findings else "✅"
+    lines = [f"### {icon} cassette-contracts scan", "", report.summary()]
+    if report.findings:
+        lines += ["", "| file | line | kind | where | value |", "|---|---:|---|---|---|"]
+        lines += [
+            f"| {md_code(str(f.file))} | {f.line} | {md_cell(f.kind)} | {md_cell(f.where)} | "
+            f"{md_code(f.masked)} |"
+            for f in report.findings
+        ]
+    return "\n".join(lines) + "\n"
+
+
+def _github(report: ScanReport) -> str:
+    lines = [
+        gh_command(
+            "error",
+            f"{f.kind} in {f.where}: {f.masked}",
+            file=str(f.file),
+            line=f.line,
+            title="Secret in cassette",
+        )
+        for f in report.findings
+    ]
+    lines.append(report.summary())
+    return "\n".join(lines) + "\n"
+
+
+RENDERERS: dict[str, Callable[[ScanReport], str]] = {
+    "text": _text,
+    "json": _json,
+    "junit": _junit,
+    "markdown": _markdown,
+    "github": _github,
+}

@@ -1,0 +1,56 @@
+"""Output into a pipe whose reader went away mid-way ends with exit 141, however large the
+output: a large write into a closed pipe used to be cut short silently (exit 1)."""
+
+from __future__ import annotations
+
+import copy
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import yaml
+
+PROJECT = Path(__file__).parents[1] / "data" / "corpus" / "project"
+CLI = [sys.executable, "-c", "from cassette_contracts.cli import run; run()"]
+
+
+def _many_violations(root: Path, count: int) -> None:
+    """A cassette of ``count`` copies of a real interaction, each with a retyped field."""
+    data = yaml.safe_load((root / "cassettes" / "github" / "user.yaml").read_text())
+    interaction = data["interactions"][0]
+    body = json.loads(interaction["response"]["body"]["string"])
+    body["public_repos"] = "many"  # the schema wants an integer
+    interaction["response"]["body"]["string"] = json.dumps(body)
+    data["interactions"] = [copy.deepcopy(interaction) for _ in range(count)]
+    (root / "cassettes" / "github" / "many.yaml").write_text(yaml.safe_dump(data))
+
+
+def test_large_output_into_a_pipe_closed_mid_way_exits_141(tmp_path: Path) -> None:
+    """`check --format json | head -c 1` with > 200 KB of output: exit 141, nothing on stderr."""
+    root = tmp_path / "project"
+    shutil.copytree(PROJECT, root)
+    _many_violations(root, 500)
+    full = subprocess.run(
+        [*CLI, "check", "--no-cache", "--format", "json"],
+        cwd=root,
+        capture_output=True,
+        check=False,
+        timeout=120,
+    )
+    assert full.returncode == 1
+    assert len(full.stdout) > 200_000
+    with subprocess.Popen(
+        [*CLI, "check", "--no-cache", "--format", "json"],
+        cwd=root,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    ) as proc:
+        assert proc.stdout is not None
+        assert proc.stderr is not None
+        assert proc.stdout.read(1) == b"{"
+        proc.stdout.close()  # the reader goes away after the first byte, as `head -c 1` does
+        stderr = proc.stderr.read()
+        code = proc.wait(timeout=120)
+    assert (code, stderr) == (141, b"")

@@ -1,0 +1,83 @@
+"""Format checkers: only the formats the schemas use, every one of them really checked, and
+the slow ``iri`` checker package imported only when an ``iri`` value is checked."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from cassette_contracts import SchemaRegistry
+
+
+def _registry(root: Path, formats: dict[str, str]) -> SchemaRegistry:
+    for name, fmt in formats.items():
+        (root / name).write_text(json.dumps({"type": "string", "format": fmt}))
+    return SchemaRegistry.load(root)
+
+
+@pytest.mark.parametrize(
+    ("fmt", "wrong", "right"),
+    [
+        ("date-time", "2011-01-25 18:44", "2011-01-25T18:44:36Z"),
+        ("email", "octocat.github.com", "octocat@github.com"),
+        ("uri", "not a uri", "https://api.github.com/users/octocat"),
+        ("iri", "not an iri", "https://例え.jp/パス"),
+        ("iri-reference", "http://ex ample.com/", "//例え.jp/パス"),
+    ],
+)
+def test_a_used_format_is_checked(tmp_path: Path, fmt: str, wrong: str, right: str) -> None:
+    """A value breaking a format the schema uses fails, by the validator and the quick check."""
+    registry = _registry(tmp_path, {"s.json": fmt})
+    validator = registry.validator("s.json")
+    check = registry.quick_check("s.json")
+    assert check is not None
+    assert (validator.is_valid(wrong), validator.is_valid(right)) == (False, True)
+    assert (check(wrong), check(right)) == (False, True)
+
+
+def test_the_format_checker_holds_only_the_formats_the_schemas_use(tmp_path: Path) -> None:
+    """Formats no schema names (iri, ipv4, ...) are not in the checker."""
+    registry = _registry(tmp_path, {"a.json": "email", "b.json": "date-time", "c.json": "nope"})
+    checker = registry.validator("a.json").format_checker
+    assert sorted(checker.checkers) == ["date-time", "email"]
+    assert registry.validator("b.json").format_checker is checker
+
+
+_LAZY_IRI = """
+import json, sys
+from pathlib import Path
+
+from cassette_contracts.contracts.registry import SchemaRegistry
+
+root = Path(sys.argv[1])
+(root / "u.json").write_text(json.dumps({"format": "email"}))
+(root / "i.json").write_text(json.dumps({"format": "iri"}))
+registry = SchemaRegistry.load(root)
+assert not registry.validator("u.json").is_valid("no-at-sign")
+steps = ["rfc3987_syntax" in sys.modules]
+assert not registry.validator("i.json").is_valid("not an iri")
+steps.append("rfc3987_syntax" in sys.modules)
+
+import jsonschema
+
+steps.append(jsonschema.FormatChecker().conforms("not an iri", "iri"))
+steps.append(jsonschema.Draft7Validator.FORMAT_CHECKER.conforms("//x", "iri-reference"))
+print(json.dumps(steps))
+"""
+
+
+def test_the_iri_checker_package_is_imported_only_when_an_iri_is_checked(tmp_path: Path) -> None:
+    """rfc3987-syntax loads at the first iri check, and jsonschema's own checkers keep iri."""
+    done = subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(_LAZY_IRI), str(tmp_path)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout) == [False, True, False, True]

@@ -1,0 +1,213 @@
+"""scan(): planted secrets are found with file and line; real GitHub payloads are clean."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+
+from cassette_contracts.errors import UsageError
+from cassette_contracts.recording.scan import Finding, scan
+
+DATA = Path(__file__).parent / "data"
+GHP = "ghp_" + "Zx9Yw8Vu7Ts6Rq5Po4Nm3Lk2Ji1Hg0FeDcBa"
+PAT = "github_pat_" + "11ABCDEFG0123456789_abcdefghijKLMNOPQRSTuvwxyz0123456789ABCD"
+RANDOM = "q8Vf3Kz1Lm9Xc7Bn5Rt2Wy4Hj6Gd0Sa"  # 32 chars, high entropy
+
+
+def cassette(
+    request_headers: str = "", uri: str = "https://api.github.com/user", body: str = "{}"
+) -> str:
+    """A vcrpy cassette; line 1 is ``interactions:``, request headers start on line 5."""
+    return (
+        "interactions:\n"  # 1
+        "- request:\n"  # 2
+        "    body: null\n"  # 3
+        "    headers:\n"  # 4
+        f"{request_headers}"
+        "      Accept:\n"
+        "      - application/json\n"
+        "    method: GET\n"
+        f"    uri: {uri}\n"
+        "  response:\n"
+        "    body:\n"
+        f"      string: {body}\n"
+        "    headers:\n"
+        "      Content-Type:\n"
+        "      - application/json; charset=utf-8\n"
+        "    status:\n"
+        "      code: 200\n"
+        "      message: OK\n"
+        "version: 1\n"
+    )
+
+
+def line_of(text: str, needle: str) -> int:
+    return next(i for i, line in enumerate(text.splitlines(), 1) if needle in line)
+
+
+def write(tmp_path: Path, text: str, name: str = "c.yaml") -> Path:
+    path = tmp_path / name
+    path.write_text(text)
+    return path
+
+
+def only(findings: list[Finding]) -> Finding:
+    assert len(findings) == 1, findings
+    return findings[0]
+
+
+@pytest.mark.parametrize(
+    ("header_value", "kind", "secret"),
+    [
+        (f"token {GHP}", "github-token", GHP),
+        ("Bearer eyJhbGciOiJIUzI1NiJ9.payload.signature", "auth-credential", "eyJhbGci"),
+        ("token 0123456789abcdef0123456789abcdef01234567", "auth-credential", "01234567"),
+        ("Basic dXNlcjpwYXNzd29yZA==", "auth-credential", "dXNlcjpw"),
+    ],
+)
+def test_authorization_header_credential_is_found(
+    tmp_path: Path, header_value: str, kind: str, secret: str
+) -> None:
+    """An Authorization value that is not the placeholder is a finding at its line."""
+    text = cassette(f"      Authorization:\n      - {header_value}\n")
+    path = write(tmp_path, text)
+    finding = only(scan([path]))
+    assert finding.file == path
+    assert finding.line == line_of(text, header_value)
+    assert finding.kind == kind
+    assert finding.where == "interaction 0 request header Authorization"
+    assert finding.interaction == 0
+
+
+def test_placeholder_authorization_is_clean(tmp_path: Path) -> None:
+    """``token <REDACTED>`` (what the scrubber writes) is not a finding."""
+    path = write(tmp_path, cassette("      Authorization:\n      - token <REDACTED>\n"))
+    assert scan([path]) == []
+
+
+def test_github_pat_in_json_body_is_found_with_its_path(tmp_path: Path) -> None:
+    """A fine-grained PAT inside a response body is reported with the JSON path."""
+    body = "'" + json.dumps({"login": "octocat", "meta": {"note": PAT}}) + "'"
+    text = cassette(body=body)
+    finding = only(scan([write(tmp_path, text)]))
+    assert finding.kind == "github-token"
+    assert finding.where == "interaction 0 response body $.meta.note"
+    assert finding.line == line_of(text, "string:")
+
+
+def test_high_entropy_value_under_secret_name_is_found(tmp_path: Path) -> None:
+    """A random-looking client_secret in a multi-line JSON body is found on its own line."""
+    body_lines = json.dumps({"id": 1, "client_secret": RANDOM}, indent=2).splitlines()
+    body = "|\n" + "\n".join("        " + line for line in body_lines)
+    text = cassette(body=body)
+    finding = only(scan([write(tmp_path, text)]))
+    assert finding.kind == "high-entropy-secret"
+    assert finding.where == "interaction 0 response body $.client_secret"
+    assert finding.line == line_of(text, RANDOM)
+
+
+def test_high_entropy_query_parameter_is_found(tmp_path: Path) -> None:
+    """A random-looking api_key in the URL is reported as that query parameter."""
+    text = cassette(uri=f"https://api.example.test/v1/items?page=1&api_key={RANDOM}")
+    finding = only(scan([write(tmp_path, text)]))
+    assert finding.kind == "high-entropy-secret"
+    assert finding.where == "interaction 0 request query parameter api_key"
+    assert finding.line == line_of(text, "uri:")
+
+
+def test_redacted_query_parameter_is_clean(tmp_path: Path) -> None:
+    """``access_token=REDACTED`` (as in the shared real data) is not a finding."""
+    text = cassette(uri="https://api.github.com/user?access_token=REDACTED")
+    assert scan([write(tmp_path, text)]) == []
+
+
+def test_token_in_a_comment_is_found(tmp_path: Path) -> None:
+    """Raw lines are searched too: a token in a YAML comment does not hide."""
+    text = f"# debug: {GHP}\n" + cassette()
+    finding = only(scan([write(tmp_path, text)]))
+    assert (finding.line, finding.kind) == (1, "github-token")
+
+
+def test_token_in_unparsable_file_is_found(tmp_path: Path) -> None:
+    """A file that is not valid YAML is still searched line by line."""
+    text = "interactions: [\n  broken: {\nAuthorization: token " + GHP + "\n"
+    finding = only(scan([write(tmp_path, text)]))
+    assert (finding.line, finding.kind) == (3, "github-token")
+
+
+def test_known_secret_literal_is_found(tmp_path: Path) -> None:
+    """A literal env secret handed to scan() is found wherever it sits."""
+    secret = "plain-words-secret"
+    text = cassette(uri=f"https://ntfy.example.test/{secret}/publish")
+    finding = only(scan([write(tmp_path, text)], secrets=[secret]))
+    assert finding.kind == "known-secret"
+    assert finding.line == line_of(text, "uri:")
+
+
+@pytest.mark.parametrize("secret", [GHP, PAT, RANDOM])
+def test_finding_never_shows_the_whole_secret(tmp_path: Path, secret: str) -> None:
+    """The masked value is a short prefix: the secret is in neither str() nor repr()."""
+    body = "'" + json.dumps({"token": secret}) + "'"
+    finding = only(scan([write(tmp_path, cassette(body=body))]))
+    assert secret not in str(finding)
+    assert secret not in repr(finding)
+    assert secret[:4] in finding.masked
+
+
+def test_directory_is_searched_recursively(tmp_path: Path) -> None:
+    """A directory argument scans every *.yaml below it."""
+    (tmp_path / "github").mkdir()
+    path = write(tmp_path / "github", f"# {GHP}\n" + cassette(), "user.yaml")
+    assert [f.file for f in scan([tmp_path])] == [path]
+
+
+def test_missing_path_is_an_input_error(tmp_path: Path) -> None:
+    """A path that does not exist is the one discovery's usage error naming it, not a pass."""
+    with pytest.raises(UsageError, match=r"no such cassette file or folder: .*nope\.yaml"):
+        scan([tmp_path / "nope.yaml"])
+
+
+REAL = sorted(p for p in DATA.glob("*.json") if not p.name.endswith(".meta.json"))
+
+
+@pytest.mark.parametrize("payload", REAL, ids=[p.stem for p in REAL])
+def test_real_github_payload_has_no_finding(tmp_path: Path, payload: Path) -> None:
+    """A real GitHub response (node_id, sha, ETag, X-GitHub-Request-Id, URLs) is clean."""
+    meta = json.loads(payload.with_name(payload.stem + ".meta.json").read_text())
+    headers: dict[str, list[str]] = {}
+    for name, value in meta["response_headers"]:
+        headers.setdefault(name, []).append(value)
+    document = {
+        "interactions": [
+            {
+                "request": {
+                    "body": None,
+                    "headers": {"Authorization": ["token <REDACTED>"]},
+                    "method": meta["method"],
+                    "uri": meta["url"],
+                },
+                "response": {
+                    "body": {"string": payload.read_text()},
+                    "headers": headers,
+                    "status": {"code": meta["status"], "message": "OK"},
+                },
+            }
+        ],
+        "version": 1,
+    }
+    path = write(tmp_path, yaml.safe_dump(document, sort_keys=False))
+    assert scan([path]) == []
+
+
+def test_symlinked_folder_is_scanned(tmp_path: Path) -> None:
+    """A secret in a symlinked folder under the cassettes folder is found, not skipped."""
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    write(outside, f"# {GHP}\n" + cassette(), "user.yaml")
+    root = tmp_path / "cassettes"
+    root.mkdir()
+    (root / "linked").symlink_to(outside, target_is_directory=True)
+    assert [f.file for f in scan([root])] == [root / "linked" / "user.yaml"]
