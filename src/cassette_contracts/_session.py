@@ -421,10 +421,17 @@ class PluginState:
         """Note which interactions of a replayed cassette its test played."""
         if self.plays is None or not self.replaying(cassette):
             return
-        from ._plays import cassette_paths
+        from ._plays import cassette_paths, held_counts
 
         path, extra_paths, loaded = cassette_paths(cassette)
-        self.plays.record(path, extra_paths, loaded, cassette.play_counts, frozen=frozen)
+        self.plays.record(
+            path,
+            extra_paths,
+            loaded,
+            cassette.play_counts,
+            frozen=frozen,
+            held=held_counts(cassette),
+        )
 
     def save_plays(self) -> None:
         """Save this process's play counts next to the contract coverage data."""

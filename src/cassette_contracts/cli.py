@@ -88,21 +88,57 @@ def _version() -> str:
         return "unknown"
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The parser with every registered subcommand."""
+class _Version(argparse.Action):
+    """``--version``: the installed version, looked up only when asked (importlib.metadata
+    costs a CLI start tens of milliseconds)."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str, **kwargs: object) -> None:
+        super().__init__(
+            option_strings,
+            dest=argparse.SUPPRESS,
+            default=argparse.SUPPRESS,
+            nargs=0,
+            help="show program's version number and exit",
+        )
+
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: object,
+        option_string: str | None = None,
+    ) -> NoReturn:
+        sys.stdout.write(f"{parser.prog} {_version()}\n")
+        parser.exit()
+
+
+def _named_command(argv: Sequence[str] | None) -> str | None:
+    """The subcommand ``argv`` names (its first word that is not an option), or None."""
+    words = sys.argv[1:] if argv is None else argv
+    return next((word for word in words if not word.startswith("-")), None)
+
+
+def build_parser(only: str | None = None, *, everything: bool = True) -> argparse.ArgumentParser:
+    """The parser with every registered subcommand.
+
+    With ``everything=False`` only subcommand ``only`` gets its options (the others are listed
+    with their help line but parse nothing): the command line then imports only what the
+    command it runs needs (``--help`` nothing at all).
+    """
     parser = _Parser(
         prog=PROG,
         description="Contract tests on recorded HTTP fixtures: vcrpy cassettes checked "
         "against JSON Schemas.",
         epilog=EXIT_CODES,
     )
-    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
+    parser.add_argument("--version", action=_Version)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for name, command in SUBCOMMANDS.items():
         sub = commands.add_parser(
             name, help=command.help, description=command.help, epilog=EXIT_CODES
         )
-        command.add_arguments(sub)
+        if everything or name == only:
+            command.add_arguments(sub)
         sub.set_defaults(handler=command.handler)
     return parser
 
@@ -117,7 +153,7 @@ def main(
     stderr = stderr if stderr is not None else sys.stderr
     try:
         with contextlib.redirect_stdout(stdout):  # where --help / --version print
-            args = build_parser().parse_args(argv)
+            args = build_parser(_named_command(argv), everything=False).parse_args(argv)
         code: int = args.handler(args, stdout, stderr)
     except SystemExit as exc:  # --help, --version
         return exc.code if isinstance(exc.code, int) else 0
