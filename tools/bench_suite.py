@@ -26,8 +26,8 @@ pytest rewrites the asserts of a plugin's modules, and without a cache it parses
 them again in every run. ``--no-bytecode-cache`` leaves the environment's setting.
 
 Usage: ``.venv/bin/python tools/bench_suite.py [--quick] [--rounds N] [--against REV]
-[--profile] [--no-bytecode-cache]``. A benchmark, not a test: it reports, it does not fail on targets; exit status 1
-only when a run it times fails.
+[--profile] [--no-bytecode-cache]``. A benchmark, not a test: it reports, it does not fail on
+targets; exit status 1 only when a run it times fails.
 """
 
 from __future__ import annotations
