@@ -20,9 +20,14 @@ CLI against ``--against REV``) alternate A/B pairs. Peak memory is the child's `
 after comparison free of run-to-run drift. ``--profile`` prints where the plugin-on suite
 spends its time beyond plain pytest-recording (cProfile, cumulative).
 
+Every child keeps its compiled modules in the workspace (``PYTHONPYCACHEPREFIX``; the warm-up
+runs fill it), as an installed environment does, even when ``PYTHONDONTWRITEBYTECODE`` is set:
+pytest rewrites the asserts of a plugin's modules, and without a cache it parses and compiles
+them again in every run. ``--no-bytecode-cache`` leaves the environment's setting.
+
 Usage: ``.venv/bin/python tools/bench_suite.py [--quick] [--rounds N] [--against REV]
-[--profile]``. A benchmark, not a test: it reports, it does not fail on targets; exit status 1
-only when a run it times fails.
+[--profile] [--no-bytecode-cache]``. A benchmark, not a test: it reports, it does not fail on
+targets; exit status 1 only when a run it times fails.
 """
 
 from __future__ import annotations
@@ -44,6 +49,11 @@ from pathlib import Path
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
+#: Where the timed children keep compiled modules (``PYTHONPYCACHEPREFIX``, below the bench's
+#: workspace), so every run after the warm-up imports bytecode as an installed package does,
+#: pytest's assertion-rewritten plugin modules included; None with ``--no-bytecode-cache``
+#: (the environment's own setting: with ``PYTHONDONTWRITEBYTECODE`` every run compiles).
+BYTECODE: Path | None = None
 PYTHON = sys.executable
 TESTS = 200
 USER_CASSETTE = ROOT / "cassettes" / "github" / "user_jacquev6.yaml"  # github.user
@@ -248,6 +258,9 @@ def run(variant: Variant, scratch: Path) -> Run:
     times.unlink(missing_ok=True)
     env["BENCH_TIMES"] = str(times)
     env.pop("PYTHONPATH", None)
+    if BYTECODE is not None:  # compiled modules kept, as in any installed environment
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
+        env["PYTHONPYCACHEPREFIX"] = str(BYTECODE)
     if variant.pythonpath is not None:
         env["PYTHONPATH"] = str(variant.pythonpath)
     log = scratch / "output.txt"
@@ -569,7 +582,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=None, help="suite rounds (default 4)")
     parser.add_argument("--against", metavar="REV", help="also measure git revision REV's src/")
     parser.add_argument("--profile", action="store_true", help="add a cProfile breakdown")
+    parser.add_argument(
+        "--no-bytecode-cache",
+        action="store_true",
+        help="leave PYTHONDONTWRITEBYTECODE as the environment has it (default: the children "
+        "keep compiled modules in the bench's workspace)",
+    )
     args = parser.parse_args(argv)
+    global BYTECODE
     count = args.rounds or (2 if args.quick else 4)
     interactions = 3_000 if args.quick else 10_000
     started = time.perf_counter()
@@ -579,9 +599,12 @@ def main(argv: list[str] | None = None) -> int:
         old = export_src(args.against, workspace) if args.against else None
         scratch = workspace / "scratch"
         scratch.mkdir()
+        BYTECODE = None if args.no_bytecode_cache else workspace / "pycache"
+        bytecode = "no bytecode cache" if BYTECODE is None else "bytecode cached"
         sections = [
             f"# cassette-contracts bench: python {sys.version.split()[0]}, "
-            f"{os.cpu_count()} CPU(s){f', --against {args.against}' if old else ''}"
+            f"{os.cpu_count()} CPU(s), {bytecode}"
+            f"{f', --against {args.against}' if old else ''}"
         ]
         start = cli_section(paths, max(count * 2, 4), scratch, old)
         sections.append(start.name)

@@ -62,15 +62,50 @@ def _version() -> str:
         return "unknown"
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The parser: every subcommand, its options and its handler, in one place."""
+class _Version(argparse.Action):
+    """``--version``: the installed version, looked up only when asked (importlib.metadata
+    costs a CLI start tens of milliseconds)."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str, **kwargs: object) -> None:
+        super().__init__(
+            option_strings,
+            dest=argparse.SUPPRESS,
+            default=argparse.SUPPRESS,
+            nargs=0,
+            help="show program's version number and exit",
+        )
+
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: object,
+        option_string: str | None = None,
+    ) -> NoReturn:
+        sys.stdout.write(f"{parser.prog} {_version()}\n")
+        parser.exit()
+
+
+def _named_command(argv: Sequence[str] | None) -> str | None:
+    """The subcommand ``argv`` names (its first word that is not an option), or None."""
+    words = sys.argv[1:] if argv is None else argv
+    return next((word for word in words if not word.startswith("-")), None)
+
+
+def build_parser(only: str | None = None, *, everything: bool = True) -> argparse.ArgumentParser:
+    """The parser: every subcommand, its options and its handler, in one place.
+
+    With ``everything=False`` only subcommand ``only`` gets its options (the others are listed
+    with their help line but parse nothing): the command line then imports only what the
+    command it runs needs (``--help`` nothing at all).
+    """
     parser = _Parser(
         prog=PROG,
         description="Contract tests on recorded HTTP fixtures: vcrpy cassettes checked "
         "against JSON Schemas.",
         epilog=EXIT_CODES,
     )
-    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
+    parser.add_argument("--version", action=_Version)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
     def add(
@@ -80,7 +115,8 @@ def build_parser() -> argparse.ArgumentParser:
         handler: Callable[[argparse.Namespace, TextIO, TextIO], int],
     ) -> None:
         sub = commands.add_parser(name, help=text, description=text, epilog=EXIT_CODES)
-        add_arguments(sub)
+        if everything or name == only:
+            add_arguments(sub)
         sub.set_defaults(handler=handler)
 
     add(
@@ -144,7 +180,7 @@ def main(
     stderr = stderr if stderr is not None else sys.stderr
     try:
         with contextlib.redirect_stdout(stdout):  # where --help / --version print
-            args = build_parser().parse_args(argv)
+            args = build_parser(_named_command(argv), everything=False).parse_args(argv)
         code: int = args.handler(args, stdout, stderr)
     except SystemExit as exc:  # --help, --version
         return exc.code if isinstance(exc.code, int) else 0

@@ -88,6 +88,9 @@ class PluginState:
     #: ``--contract-cassettes DIR`` given: (the configured cassettes folder, DIR). Cassette
     #: folders under the first are moved under the second (see :meth:`redirect_cassettes`).
     moved: tuple[Path, Path] | None = None
+    #: xdist controller: the fields each contract pins, as a worker that loaded the contracts
+    #: sent them (see :meth:`worker_output`), so the controller need not load any schema.
+    worker_pins: dict[str, set[str]] | None = None
 
     @classmethod
     def from_pytest(cls, config: pytest.Config) -> PluginState:
@@ -301,7 +304,7 @@ class PluginState:
     def tracking(self, cassette: Any = None) -> Iterator[None]:
         """Hand the code tracked payloads from the HTTP clients' ``json()`` while a test runs.
 
-        ``requests``, ``httpx`` (sync and async) and ``aiohttp`` are covered (``_clients``).
+        ``requests``, ``httpx`` (sync and async) and ``aiohttp`` are covered (``coverage.clients``).
         Afterwards, a contract of ``cassette`` whose played responses did not all reach the
         code as tracked payloads (it parsed ``r.text`` itself) is noted as untracked.
         """
@@ -344,7 +347,8 @@ class PluginState:
         """Save this process's reads; in the controller, judge them. True when coverage fails.
 
         Nothing is loaded when nothing was read: a run that replayed nothing pays nothing, and
-        the xdist controller, which validates nothing itself, loads only the pins, only then.
+        the xdist controller, which validates nothing itself, takes the pins from a worker (it
+        loads them itself only when no worker could).
         """
         if not self.coverage_on:
             return False
@@ -365,7 +369,12 @@ class PluginState:
             loaded = self._contracts
             from .contracts.pins import contract_pins, pinned_by_contract
 
-            pinned = contract_pins(*loaded) if loaded else pinned_by_contract(self.settings)
+            if loaded is not None:
+                pinned = contract_pins(*loaded)
+            elif self.worker_pins is not None:
+                pinned = self.worker_pins
+            else:
+                pinned = pinned_by_contract(self.settings)
             self.coverage = coverage_report(merged, pinned, root=self.rootdir)
         except CassetteContractsError as exc:
             self._finish_error = f"cassette-contracts: error: contract coverage: {exc}"
@@ -397,16 +406,27 @@ class PluginState:
         self.unmatched += int(output.get("unmatched", 0))
         for message in output.get("unmatched_messages", []):
             self.unmatched_messages[str(message)] = None
+        pins = output.get("pinned")
+        if isinstance(pins, dict) and self.worker_pins is None:
+            self.worker_pins = {str(name): {str(p) for p in paths} for name, paths in pins.items()}
 
     def worker_output(self) -> dict[str, Any]:
-        """This worker's counts, for the controller's summary (see :meth:`merge_worker`)."""
-        return {
+        """This worker's counts, for the controller's summary (see :meth:`merge_worker`), and
+        the fields each contract pins when it loaded the contracts (the controller judges
+        coverage with them instead of loading the schemas again)."""
+        output: dict[str, Any] = {
             "held": self.held,
             "broken": self.broken,
             "replayed": self.replayed,
             "unmatched": self.unmatched,
             "unmatched_messages": list(self.unmatched_messages),
         }
+        if self.coverage_on and self._contracts is not None:
+            from .contracts.pins import contract_pins
+
+            pinned = contract_pins(*self._contracts)
+            output["pinned"] = {name: sorted(paths) for name, paths in pinned.items()}
+        return output
 
     # -- play counts (for `cassette-contracts audit`) -----------------------------------------
 
@@ -414,10 +434,17 @@ class PluginState:
         """Note which interactions of a replayed cassette its test played."""
         if self.plays is None or not self.replaying(cassette):
             return
-        from .lifecycle.plays import cassette_paths
+        from .lifecycle.plays import cassette_paths, held_counts
 
         path, extra_paths, loaded = cassette_paths(cassette)
-        self.plays.record(path, extra_paths, loaded, cassette.play_counts, frozen=frozen)
+        self.plays.record(
+            path,
+            extra_paths,
+            loaded,
+            cassette.play_counts,
+            frozen=frozen,
+            held=held_counts(cassette),
+        )
 
     def save_plays(self) -> None:
         """Save this process's play counts next to the contract coverage data."""

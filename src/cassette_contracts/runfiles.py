@@ -1,6 +1,6 @@
 """Per-run data files: one JSON file per pytest process (xdist worker, or ``main``), written
 atomically into a run folder and merged by whoever reads them. Shared by every per-run recorder
-(contract coverage in ``_coverage``, cassette play counts in ``_plays``).
+(contract coverage in ``coverage.reads``, cassette play counts in ``lifecycle.plays``).
 
 Kept apart and light (standard library only) so the plugin can clear a run folder at the start
 of a run without importing the recorders.

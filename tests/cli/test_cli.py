@@ -60,6 +60,30 @@ def test_help_goes_to_stdout(cli: Callable[..., Run]) -> None:
         assert name in run.out
 
 
+_LOADED_BY_HELP = """
+import sys
+from cassette_contracts.cli import main
+main(["--help"])
+print(sorted(m for m in sys.modules if m.startswith("cassette_contracts.")), file=sys.stderr)
+"""
+
+
+def test_help_imports_no_subcommand_module() -> None:
+    """--help lists the subcommands without importing what any of them needs."""
+    done = subprocess.run(
+        [sys.executable, "-c", _LOADED_BY_HELP], capture_output=True, text=True, check=True
+    )
+    assert done.stderr.strip() == "['cassette_contracts.cli', 'cassette_contracts.errors']"
+
+
+def test_version_is_the_installed_one(cli: Callable[..., Run]) -> None:
+    """--version prints the installed distribution's version and exits 0."""
+    from importlib.metadata import version
+
+    run = cli("--version")
+    assert (run.code, run.out) == (0, f"cassette-contracts {version('cassette-contracts')}\n")
+
+
 def test_console_script(project: Path) -> None:
     """The installed entry point runs the same main(): exit code and report."""
     done = subprocess.run(

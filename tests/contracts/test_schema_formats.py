@@ -1,5 +1,5 @@
 """Format checkers: only the formats the schemas use, every one of them really checked, and
-the slow ``iri`` checker package imported only when an ``iri`` value is checked."""
+the slow ``iri`` and ``duration`` checker packages imported only when such a value is checked."""
 
 from __future__ import annotations
 
@@ -28,6 +28,7 @@ def _registry(root: Path, formats: dict[str, str]) -> SchemaRegistry:
         ("uri", "not a uri", "https://api.github.com/users/octocat"),
         ("iri", "not an iri", "https://例え.jp/パス"),
         ("iri-reference", "http://ex ample.com/", "//例え.jp/パス"),
+        ("duration", "three days", "P3D"),
     ],
 )
 def test_a_used_format_is_checked(tmp_path: Path, fmt: str, wrong: str, right: str) -> None:
@@ -48,33 +49,44 @@ def test_the_format_checker_holds_only_the_formats_the_schemas_use(tmp_path: Pat
     assert registry.validator("b.json").format_checker is checker
 
 
-_LAZY_IRI = """
+_LAZY = """
 import json, sys
 from pathlib import Path
 
 from cassette_contracts.contracts.registry import SchemaRegistry
 
-root = Path(sys.argv[1])
+root, package, fmt, wrong, right = sys.argv[1:]
+root = Path(root)
 (root / "u.json").write_text(json.dumps({"format": "email"}))
-(root / "i.json").write_text(json.dumps({"format": "iri"}))
+(root / "i.json").write_text(json.dumps({"format": fmt}))
 registry = SchemaRegistry.load(root)
 assert not registry.validator("u.json").is_valid("no-at-sign")
-steps = ["rfc3987_syntax" in sys.modules]
-assert not registry.validator("i.json").is_valid("not an iri")
-steps.append("rfc3987_syntax" in sys.modules)
+steps = [package in sys.modules]
+assert not registry.validator("i.json").is_valid(wrong)
+steps.append(package in sys.modules)
 
 import jsonschema
 
-steps.append(jsonschema.FormatChecker().conforms("not an iri", "iri"))
-steps.append(jsonschema.Draft7Validator.FORMAT_CHECKER.conforms("//x", "iri-reference"))
+steps.append(jsonschema.FormatChecker().conforms(wrong, fmt))
+steps.append(jsonschema.Draft202012Validator.FORMAT_CHECKER.conforms(right, fmt))
 print(json.dumps(steps))
 """
 
 
-def test_the_iri_checker_package_is_imported_only_when_an_iri_is_checked(tmp_path: Path) -> None:
-    """rfc3987-syntax loads at the first iri check, and jsonschema's own checkers keep iri."""
+@pytest.mark.parametrize(
+    ("package", "fmt", "wrong", "right"),
+    [
+        ("rfc3987_syntax", "iri", "not an iri", "https://例え.jp/パス"),
+        ("rfc3987_syntax", "iri-reference", "http://ex ample.com/", "//x"),
+        ("isoduration", "duration", "three days", "P3D"),
+    ],
+)
+def test_a_slow_checker_package_is_imported_only_when_its_format_is_checked(
+    tmp_path: Path, package: str, fmt: str, wrong: str, right: str
+) -> None:
+    """The package loads at the first check of its format; jsonschema's own checkers keep it."""
     done = subprocess.run(
-        [sys.executable, "-c", textwrap.dedent(_LAZY_IRI), str(tmp_path)],
+        [sys.executable, "-c", textwrap.dedent(_LAZY), str(tmp_path), package, fmt, wrong, right],
         capture_output=True,
         text=True,
         check=False,

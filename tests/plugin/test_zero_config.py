@@ -122,6 +122,16 @@ def test_xdist_controller_does_no_validation_work(pytester: pytest.Pytester) -> 
     result.stdout.fnmatch_lines(["main imported cassette_contracts.checking.run: False"])
 
 
+def test_xdist_controller_takes_the_pins_from_a_worker(pytester: pytest.Pytester) -> None:
+    """Under xdist the controller judges coverage with pins a worker sent: it loads no schema."""
+    _project(pytester.path, {"login": "octo", "public_repos": 8})
+    pytester.makeconftest(IMPORTS_PROBE)
+    result = pytester.runpytest_subprocess("-n", "2", "-s")
+    result.assert_outcomes(passed=1)
+    result.stdout.fnmatch_lines(["ok   user: 1 fields read, 2 pinned*"])
+    result.stdout.fnmatch_lines(["main imported jsonschema: False"])
+
+
 @pytest.mark.parametrize(
     ("setting", "outcome"),
     [("", "failed"), ("strict = true", "failed"), ("strict = false", "passed")],

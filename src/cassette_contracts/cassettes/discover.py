@@ -42,10 +42,13 @@ def iter_cassette_paths(paths: Iterable[str | PathLike[str]]) -> list[Path]:
 
 def _walk(root: Path) -> Iterable[Path]:
     seen: set[str] = set()
-    folders = [os.fspath(root)]
+    # (folder, its real path when known without asking: a subfolder that is no symlink is
+    # its parent's real path plus its name; only links are resolved)
+    folders: list[tuple[str, str | None]] = [(os.fspath(root), None)]
     while folders:
-        folder = folders.pop()
-        real = os.path.realpath(folder)
+        folder, real = folders.pop()
+        if real is None:
+            real = os.path.realpath(folder)
         if real in seen:
             continue
         seen.add(real)
@@ -56,7 +59,8 @@ def _walk(root: Path) -> Iterable[Path]:
         for entry in entries:  # DirEntry: the type from the directory listing, no stat
             try:
                 if entry.is_dir():
-                    folders.append(entry.path)
+                    known = None if entry.is_symlink() else os.path.join(real, entry.name)
+                    folders.append((entry.path, known))
                 elif (
                     os.path.splitext(entry.name)[1].lower() in CASSETTE_SUFFIXES and entry.is_file()
                 ):

@@ -1,10 +1,11 @@
 """A pytest-recording persister that keeps vcrpy 9.4 cassette metadata and where each
 interaction came from (the main cassette or one of the extra ones).
 
-It also reads vcrpy's YAML cassettes faster than vcrpy's own ``yaml.load`` (the event builder
-of ``_cassette``, which hands anything unusual back to vcrpy's loader, so what is loaded is
-the same), and keeps what it read for the session, keyed by the file's path, size, mtime and
-inode: a cassette that several tests replay is parsed once. See docs/vcrpy-upstream.md.
+It also reads vcrpy's YAML cassettes faster than vcrpy's own ``yaml.load`` (the event
+builder of ``cassettes.yaml_events``, which hands anything unusual back to vcrpy's loader, so
+what is loaded is the same), and keeps what it read for the session, keyed by the file's
+path, size, mtime and inode: a cassette that several tests replay is parsed once. See
+docs/vcrpy-upstream.md.
 """
 
 from __future__ import annotations

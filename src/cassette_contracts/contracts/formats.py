@@ -24,15 +24,14 @@ __all__ = [
 
 # -- format checkers ---------------------------------------------------------------------------
 # jsonschema's `_format` module, run by `import jsonschema`, imports every format-checker
-# package it can find. One of them, rfc3987-syntax (the `iri` and `iri-reference` formats of
-# the format-nongpl extra), compiles its Lark grammars on import: about a second in every
-# process that validates, for formats few schemas use. So jsonschema is imported here without
-# it, and those two checkers are put back where jsonschema keeps them (the draft 7, 2019-09 and
-# 2020-12 checkers and FormatChecker's defaults) as jsonschema registers them, importing
-# rfc3987-syntax on their first call. Every format stays checked, for this package and for
-# any other code in the process; only the price moves to the first `iri` value checked.
-_LAZY_IRI_PACKAGE = "rfc3987_syntax"
-_LAZY_IRI_RULES = {"iri": "iri", "iri-reference": "iri_reference"}
+# package it can find. Two of them cost far more than the rest for formats few schemas use:
+# rfc3987-syntax (the `iri` and `iri-reference` formats of the format-nongpl extra) compiles
+# its Lark grammars on import, about a second; isoduration (`duration`) imports arrow and
+# dateutil, tens of milliseconds in every process that validates. So jsonschema is imported
+# here without them, and their checkers are put back where jsonschema keeps them (the checkers
+# of the drafts that define the format, and FormatChecker's defaults) as jsonschema registers
+# them, importing the package on their first call. Every format stays checked, for this package
+# and for any other code in the process; only the price moves to the first value checked.
 
 
 def _lazy_iri_check(rule: str) -> Callable[[object], bool]:
@@ -48,32 +47,61 @@ def _lazy_iri_check(rule: str) -> Callable[[object], bool]:
     return check
 
 
-def _import_jsonschema_with_lazy_iri() -> None:
-    """``import jsonschema`` without importing rfc3987-syntax; its checkers made lazy."""
-    if "jsonschema" in sys.modules or _LAZY_IRI_PACKAGE in sys.modules:
+def _lazy_duration_check(instance: object) -> bool:
+    """jsonschema's check for the ``duration`` format, importing isoduration on first use."""
+    if not isinstance(instance, str):
+        return True
+    import isoduration  # type: ignore[import-untyped]
+
+    isoduration.parse_duration(instance)  # DurationParsingException, a ValueError
+    return instance.endswith(tuple("DMYWHMS"))  # as jsonschema does (bolsote/isoduration#25)
+
+
+_LATER_DRAFTS = ("draft7", "draft201909", "draft202012")
+#: package -> {format: (check, what it raises, the drafts that define the format)}
+_LAZY_FORMATS: dict[str, dict[str, tuple[Callable[[object], bool], type, tuple[str, ...]]]] = {
+    "rfc3987_syntax": {
+        "iri": (_lazy_iri_check("iri"), ValueError, _LATER_DRAFTS),
+        "iri-reference": (_lazy_iri_check("iri_reference"), ValueError, _LATER_DRAFTS),
+    },
+    "isoduration": {"duration": (_lazy_duration_check, ValueError, _LATER_DRAFTS[1:])},
+}
+
+
+def _import_jsonschema_lazily() -> None:
+    """``import jsonschema`` without importing the packages of ``_LAZY_FORMATS``; their
+    checkers made lazy. A package imported already is left as it is (its price is paid)."""
+    if "jsonschema" in sys.modules:
         return  # imported already: the price is paid, jsonschema is left as it is
-    if importlib.util.find_spec(_LAZY_IRI_PACKAGE) is None:
+    skipped = [
+        package
+        for package in _LAZY_FORMATS
+        if package not in sys.modules and importlib.util.find_spec(package) is not None
+    ]
+    if not skipped:
         return
-    sys.modules[_LAZY_IRI_PACKAGE] = None  # type: ignore[assignment]  # import -> ImportError
+    for package in skipped:
+        sys.modules[package] = None  # type: ignore[assignment]  # import -> ImportError
     try:
         import jsonschema  # type: ignore[import-untyped]
     finally:
-        del sys.modules[_LAZY_IRI_PACKAGE]
-    drafts = (
-        jsonschema.Draft7Validator,
-        jsonschema.Draft201909Validator,
-        jsonschema.Draft202012Validator,
-    )
-    if "iri" in jsonschema.Draft202012Validator.FORMAT_CHECKER.checkers:
-        return  # provided by another package (rfc3987): nothing was skipped
-    for name, rule in _LAZY_IRI_RULES.items():
-        check = _lazy_iri_check(rule)
-        for validator in drafts:
-            validator.FORMAT_CHECKER.checks(name, raises=ValueError)(check)
-        jsonschema.FormatChecker.checkers[name] = (check, ValueError)
+        for package in skipped:
+            del sys.modules[package]
+    validators = {
+        "draft7": jsonschema.Draft7Validator,
+        "draft201909": jsonschema.Draft201909Validator,
+        "draft202012": jsonschema.Draft202012Validator,
+    }
+    for package in skipped:
+        for name, (check, raises, drafts) in _LAZY_FORMATS[package].items():
+            if name in jsonschema.FormatChecker.checkers:
+                continue  # provided by another package (rfc3987): nothing was skipped
+            for draft in drafts:
+                validators[draft].FORMAT_CHECKER.checks(name, raises=raises)(check)
+            jsonschema.FormatChecker.checkers[name] = (check, raises)
 
 
-_import_jsonschema_with_lazy_iri()
+_import_jsonschema_lazily()
 
 from jsonschema import Draft202012Validator, FormatChecker  # noqa: E402
 from jsonschema.exceptions import ValidationError, best_match  # type: ignore[import-untyped]  # noqa: E402

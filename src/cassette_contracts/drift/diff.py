@@ -390,7 +390,7 @@ def diff_endpoint(
 ) -> list[Change]:
     """The changes from ``baseline`` to ``fresh`` recordings of one endpoint, classified.
 
-    ``pinned`` is what the contract's schema pins (:func:`~._pinned.pinned_fields`). Raises
+    ``pinned`` is what the contract's schema pins (:func:`~..contracts.pins.pinned_fields`). Raises
     ``InputError`` when a side has no interaction: there is nothing to compare. With
     ``statuses`` False the status codes are left to the caller (:func:`diff_statuses` over
     every contract of the endpoint).

@@ -78,7 +78,7 @@ def compare(
 ) -> tuple[DriftReport, list[str]]:
     """Drift from ``baseline`` to ``fresh``: interactions grouped per endpoint (method + URL
     template) and paired by contract. Status codes are compared per request
-    (:func:`~._drift.diff_statuses`): only a request both sides recorded can change status; a
+    (:func:`~.diff.diff_statuses`): only a request both sides recorded can change status; a
     status or endpoint one side alone recorded is informational (``new`` / ``not
     re-recorded``). Bodies are compared per contract both sides recorded."""
     from .changes import DriftReport

@@ -3,9 +3,9 @@
 Three steps, each its own function so tests (and ``--dry-run``) can stop after any of them:
 
 1. ``plan_init`` reads the cassettes, groups their interactions into endpoints
-   (``_endpoints``), leaves out those an existing contract already covers, and splits each
+   (``init.endpoints``), leaves out those an existing contract already covers, and splits each
    endpoint by the kind of its bodies (``Interaction.body_kind``: content coding undone).
-   JSON bodies get a schema inferred from every sample (``_infer``), event streams
+   JSON bodies get a schema inferred from every sample (``init.infer``), event streams
    (``event-stream``, ``ndjson``) one inferred from every event's JSON; ``empty``, ``text``
    and ``binary`` bodies get their ``body`` kind (with the recorded ``media_type``) and no
    schema. Error statuses of a host share one schema when their JSON bodies agree (all

@@ -15,7 +15,7 @@ For each cassette file under the cassettes folder it reports
 Unused interactions and orphans are reported, never failures: deleting a recording is a
 decision for a person (a test may be deselected on purpose).
 
-The play counts come from ``_plays`` (saved by the pytest plugin). Without a replay run the
+The play counts come from ``lifecycle.plays`` (saved by the pytest plugin). Without a replay run the
 audit is a usage error (exit 2) that says to run pytest first.
 """
 
@@ -56,7 +56,8 @@ class CassetteAudit:
     """One cassette file: what the last run played of it, and how old it is.
 
     ``plays_known`` is False when the run loaded the file but its plays cannot be told apart
-    (see ``_plays``), or the file changed since the run: then nothing is reported as unused.
+    (see ``lifecycle.plays``), or the file changed since the run: then nothing is reported as
+    unused.
     """
 
     path: str

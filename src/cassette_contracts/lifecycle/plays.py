@@ -31,7 +31,7 @@ from ..errors import CassetteContractsError, InputError
 from ..runfiles import clear_worker_files, read_worker_files, save_worker_file
 from ..settings import Settings
 
-__all__ = ["FilePlays", "PlayRecorder", "plays_dir"]
+__all__ = ["FilePlays", "PlayRecorder", "held_counts", "plays_dir"]
 
 _FILE_FORMAT = "cassette-contracts/cassette-plays"
 _FILE_VERSION = 1
@@ -86,14 +86,18 @@ class PlayRecorder:
         play_counts: Mapping[int, int],
         *,
         frozen: bool = False,
+        held: Mapping[str, int] | None = None,
     ) -> None:
         """Note a replayed cassette: its file, the extra files merged into it, how many
         interactions vcrpy loaded, and vcrpy's ``play_counts`` (index -> times played);
-        ``frozen`` when the test is marked ``frozen_cassette``."""
+        ``frozen`` when the test is marked ``frozen_cassette``; ``held``: how many
+        interactions each file held as the persister read it for this test (see
+        :func:`held_counts`; a file it does not name is read again to count them)."""
         paths = [
             os.path.abspath(p) for p in dict.fromkeys([path, *extra_paths]) if os.path.isfile(p)
         ]
-        counts = [self._count(p) for p in paths]
+        known_held = {os.path.abspath(p): n for p, n in (held or {}).items()}
+        counts = [known_held[p] if p in known_held else self._count(p) for p in paths]
         known = all(n is not None for n in counts) and sum(n or 0 for n in counts) == loaded
         played = {index for index, times in play_counts.items() if times}
         offset = 0
@@ -201,3 +205,18 @@ def cassette_paths(cassette: Any) -> tuple[str, list[str], int]:
     extra = [str(p) for p in getattr(persister, "extra_paths", None) or []]
     loaded = getattr(cassette, "_loaded_count", None)
     return str(cassette._path), extra, len(cassette.data) if loaded is None else int(loaded)
+
+
+def held_counts(cassette: Any) -> dict[str, int] | None:
+    """How many interactions each file of a vcrpy cassette held when the plugin's persister
+    read them (``MetadataAwarePersister.origins``), so they need not be read again; None
+    when another persister loaded it."""
+    persister = getattr(cassette, "_persister", None)
+    origins = getattr(persister, "origins", {}).get(str(cassette._path))
+    if origins is None:
+        return None
+    extra = [str(p) for p in getattr(persister, "extra_paths", None) or []]
+    held = dict.fromkeys(dict.fromkeys([str(cassette._path), *extra]), 0)
+    for file, _index in origins:
+        held[file] = held.get(file, 0) + 1
+    return held

@@ -10,7 +10,7 @@
    ``rerecord_env`` set unless the environment sets them. The plugin scrubs secrets and stores
    the real hosts (``upstreams``) before vcrpy writes anything. Output goes to
    ``staging/pytest.log``. A failure that comes from the upstream stops here: the recording
-   pytest loads :mod:`._probe`, which reports each failed test as data — a connection or
+   pytest loads :mod:`.probe`, which reports each failed test as data — a connection or
    timeout error of requests, urllib3, httpx or aiohttp anywhere in its exception chain, or a
    5xx / 429 response recorded into its cassette; so does a killed pytest.
 2. **replay**, when some tests failed while recording: some only make sense on replay (they
@@ -19,14 +19,14 @@
    re-recorded still find theirs) with record mode ``none``, and their result decides: the
    fresh recordings must satisfy the tests. (Done after steps 3-6, before promotion.)
 3. **provenance** — each fresh cassette gets ``recorded_at``, tool versions, the upstream
-   version headers and the real base URLs (:func:`~._record.stamp_provenance`).
+   version headers and the real base URLs (:func:`~.provenance.stamp_provenance`).
 4. **scan** — any secret-looking value under the staging folder stops the run.
 5. **contracts** — every fresh interaction is checked against its contract.
 6. **drift** — fresh against committed, interactions paired by contract and grouped per
    endpoint; the markdown report is written to ``staging/drift.md``.
 7. **promote** — only when the contracts hold and no drift breaks (or ``accept_breaking``),
    the re-recorded cassettes replace their committed counterparts as one set, all or nothing
-   (a journal; :func:`~._record.promote`). Cassettes the run did not re-record (``--only``)
+   (a journal; :func:`~.promote.promote`). Cassettes the run did not re-record (``--only``)
    stay; none is ever deleted. Then the staging folder is removed; a failed run keeps it.
 
 **Pruning.** Recording goes into an empty staging folder with record mode ``once``, so a fresh
@@ -36,8 +36,8 @@ line, request; :func:`stale_interactions`): a committed interaction with no fres
 same method and URL (counted, so a request made once less is one dropped). Cassettes the run
 did not re-record (frozen, not selected) are never touched, so never pruned.
 
-The whole run holds the cassettes lock (:func:`~._record.cassettes_lock`), after finishing or
-undoing any promotion a killed run left (:func:`~._record.recover`), and refuses a symlink
+The whole run holds the cassettes lock (:func:`~.promote.cassettes_lock`), after finishing or
+undoing any promotion a killed run left (:func:`~.promote.recover`), and refuses a symlink
 that leads out of the cassettes folder.
 
 ``drift`` records the same way into ``.staging/drift-...`` (steps 1, 3, 6; never promoted), or

@@ -1,6 +1,6 @@
 """Secret scrubbing (before anything is written to disk) and ``scan`` of committed cassettes.
 
-Both halves ask :mod:`._secrets` the same questions (by name and by value, detect-secrets'
+Both halves ask :mod:`.secrets` the same questions (by name and by value, detect-secrets'
 plugins included), through the ``*_hits`` functions below, so what ``scan`` would report in a
 recording the scrubber has already removed from it.
 
@@ -14,7 +14,7 @@ recording the scrubber has already removed from it.
   ``/tokens/``-like segments), every header value (``Location`` and ``Link`` URLs included),
   JSON bodies (every string, member names deciding too, at any depth and in lists),
   form-encoded and plain-text bodies, in requests and responses; gzip / deflate responses are
-  decoded first. What it replaces: see :mod:`._secrets`, plus every literal occurrence of the
+  decoded first. What it replaces: see :mod:`.secrets`, plus every literal occurrence of the
   secrets handed to :class:`Scrubber` (usually :meth:`Scrubber.from_environ`: the values of
   environment variables named like secrets, :func:`is_secret_variable`).
 
