@@ -185,3 +185,40 @@ def test_gzip_bodies_are_compared_decoded(project: Path) -> None:
     code, report = drift(project)
     assert code == 1
     assert changes(report) == [("shop.item", "field removed", "breaking", "string", "absent")]
+
+
+def test_interactions_under_no_contract_are_skipped_when_not_strict(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """strict = false: an interaction no contract covers is left out of drift with a note,
+    as `check` warns about it, instead of stopping the comparison."""
+    (project / "pyproject.toml").write_text("[tool.cassette_contracts]\nstrict = false\n")
+    monkeypatch.chdir(project)
+    for side in ("baseline", "fresh"):
+        write(
+            project / side,
+            "shop",
+            interaction("/items/1", 200, {"id": 1, "name": "pen"}),
+            interaction("/carts/7", 200, {"total": 3}),
+        )
+    out, err = io.StringIO(), io.StringIO()
+    args = ["drift", "--baseline", str(project / "baseline"), "--fresh", str(project / "fresh")]
+    code = main([*args, "--schemas", str(project / "schemas")], out, err)
+    assert code == 0, err.getvalue()
+    assert "shop.item: no drift" in out.getvalue()
+    assert err.getvalue() == (
+        "note: interaction(s) under no contract left out of the comparison (strict = false): "
+        "1 baseline, 1 fresh\n"
+    )
+
+
+def test_interactions_under_no_contract_stop_drift_when_strict(project: Path) -> None:
+    """strict (the default): an interaction no contract covers is a one-line input error."""
+    for side in ("baseline", "fresh"):
+        write(project / side, "shop", interaction("/carts/7", 200, {"total": 3}))
+    out, err = io.StringIO(), io.StringIO()
+    args = ["drift", "--baseline", str(project / "baseline"), "--fresh", str(project / "fresh")]
+    code = main([*args, "--schemas", str(project / "schemas")], out, err)
+    assert code == 2
+    assert "no contract" in err.getvalue()
+    assert len(err.getvalue().strip().splitlines()) == 1

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..errors import RecordingFailed, UsageError
+from ..errors import NoContractError, RecordingFailed, UsageError
 from ..recording.promote import (
     cassettes_lock,
     recover,
@@ -75,19 +75,32 @@ def compare(
     fresh: Sequence[Interaction],
     contract_map: ContractMap,
     registry: SchemaRegistry,
+    *,
+    strict: bool = True,
 ) -> tuple[DriftReport, list[str]]:
     """Drift from ``baseline`` to ``fresh``: interactions grouped per endpoint (method + URL
     template) and paired by contract. Status codes are compared per request
     (:func:`~.diff.diff_statuses`): only a request both sides recorded can change status; a
     status or endpoint one side alone recorded is informational (``new`` / ``not
-    re-recorded``). Bodies are compared per contract both sides recorded."""
+    re-recorded``). Bodies are compared per contract both sides recorded. An interaction no
+    contract covers raises NoContractError when ``strict``; otherwise it is left out and a
+    note counts it (as ``check`` warns about it)."""
     from .changes import DriftReport
     from .diff import diff_endpoint, diff_statuses
 
+    uncovered: list[int] = []
+
     def group(interactions: Sequence[Interaction]) -> dict[str, dict[str, list[Interaction]]]:
+        uncovered.append(0)
         out: dict[str, dict[str, list[Interaction]]] = {}
         for interaction in interactions:
-            contract = contract_map.match(interaction)
+            try:
+                contract = contract_map.match(interaction)
+            except NoContractError:
+                if strict:
+                    raise
+                uncovered[-1] += 1
+                continue
             out.setdefault(contract.request, {}).setdefault(contract.name, []).append(interaction)
         return out
 
@@ -96,6 +109,11 @@ def compare(
     changes: list[Change] = []
     compared: list[str] = []
     notes: list[str] = []
+    if any(uncovered):
+        notes.append(
+            "interaction(s) under no contract left out of the comparison (strict = false): "
+            f"{uncovered[0]} baseline, {uncovered[1]} fresh"
+        )
     for endpoint in sorted(base_groups.keys() | fresh_groups.keys()):
         base, new = base_groups.get(endpoint, {}), fresh_groups.get(endpoint, {})
         statuses = diff_statuses(base, new)
@@ -157,7 +175,11 @@ def compare_folders(
     contract_map = ContractMap.load(settings.contracts)
     registry = SchemaRegistry.load(settings.schemas)
     return compare(
-        _load_interactions(base_files), _load_interactions(fresh_files), contract_map, registry
+        _load_interactions(base_files),
+        _load_interactions(fresh_files),
+        contract_map,
+        registry,
+        strict=settings.strict,
     )
 
 
