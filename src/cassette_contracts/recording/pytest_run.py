@@ -94,6 +94,12 @@ def run_pytest(
     return _Run(proc.returncode, log)
 
 
+#: How the recording and replaying pytest runs write their logs: whole values in assertion
+#: messages (-vv, without -q), since a value pytest shortens ('AKIAR7TQ2XKM...ke-5521-north')
+#: is a fragment of a secret no detector recognises any more, and the kept logs are scrubbed.
+LOG_OPTIONS = ("--tb=short", "-vv")
+
+
 def _scrub_kept(path: Path, env: Mapping[str, str]) -> None:
     """Redact secrets in a log kept in staging, as the recording scrubs cassettes: by value,
     and the literal values of the secret variables (a failing test prints what it compared)."""
@@ -229,10 +235,9 @@ def record(
         "no:cacheprovider",
         "-p",
         "cassette_contracts.recording.probe",
-        "-q",
         "--no-contract-coverage",
         "--no-play-counts",
-        "--tb=short",
+        *LOG_OPTIONS,
     ]
     committed = settings.cassettes
     before = fingerprint(committed)
@@ -262,6 +267,9 @@ def record(
         recording=True,
     )
     guard("recording")
+    if failures_dir.is_dir():  # what failed tests compared, kept in staging: scrubbed like logs
+        for kept in sorted(failures_dir.iterdir()):
+            _scrub_kept(kept, record_env)
     recorded = recorded_cassettes(fresh)
     result = Recording(staging, fresh, recorded)
     text = run.text()

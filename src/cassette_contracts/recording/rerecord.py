@@ -76,6 +76,7 @@ if TYPE_CHECKING:
     from ..settings import Settings
     from .scan import Finding
 from .pytest_run import (
+    LOG_OPTIONS,
     STAGING,
     Recording,
     fingerprint,
@@ -194,10 +195,9 @@ def _replay(
             *selection(settings, only),
             "-p",
             "no:cacheprovider",
-            "-q",
             "--no-contract-coverage",
             "--no-play-counts",
-            "--tb=short",
+            *LOG_OPTIONS,
             *pytest_args,
         ],
         replay_env,
