@@ -229,18 +229,23 @@ def _recover(settings: Settings, stderr: TextIO) -> None:
         stderr.write(f"note: {said}\n")
 
 
+def _paths_argument(parser: argparse.ArgumentParser, verb: str) -> None:
+    """The positional cassette PATHs of check, scan and init: what the command does with them."""
+    parser.add_argument(
+        "paths",
+        nargs="*",
+        metavar="PATH",
+        help=f"cassette files or folders to {verb} (default: the cassettes folder)",
+    )
+
+
 # --- check ------------------------------------------------------------------------------
 
 
 def _check_arguments(parser: argparse.ArgumentParser) -> None:
     from .rendering import FORMATS
 
-    parser.add_argument(
-        "paths",
-        nargs="*",
-        metavar="PATH",
-        help="cassette files or folders to check (default: the cassettes folder)",
-    )
+    _paths_argument(parser, "check")
     parser.add_argument("--cassettes", metavar="DIR", help="the cassettes folder")
     parser.add_argument(
         "--schemas", metavar="DIR", help="the schemas folder, holding contracts.toml"
@@ -377,12 +382,7 @@ def _scan_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--format", choices=FORMATS, default="text", help="report format (default: text)"
     )
-    parser.add_argument(
-        "paths",
-        nargs="*",
-        metavar="PATH",
-        help="cassette files or folders to scan (default: the cassettes folder)",
-    )
+    _paths_argument(parser, "scan")
 
 
 def _scan(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
@@ -417,12 +417,7 @@ def _scan(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
 
 
 def _init_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "paths",
-        nargs="*",
-        metavar="PATH",
-        help="cassette files or folders to learn from (default: the cassettes folder)",
-    )
+    _paths_argument(parser, "learn from")
     parser.add_argument(
         "--schemas", metavar="DIR", help="the schemas folder, where contracts.toml goes"
     )

@@ -471,6 +471,8 @@ class PluginState:
             )
         if counts:
             lines.append("cassette-contracts: " + "; ".join(counts))
+        # A count line then its indented items: the same shape as rerecord's summary, other
+        # data; two lines of list building are not worth a shared helper.
         if self.unmatched:
             lines.append(
                 f"cassette-contracts: warning: {self.unmatched} replayed interaction(s) match no "

@@ -171,6 +171,8 @@ class EventBuilder:
             raise Fallback  # also an alias: it has an anchor
         get, implicit, deeper = self.next_event, self.implicit, depth + 1
         # Inlined: a scalar that is a plain string (nearly every key and value of a cassette).
+        # The same test stands three times on purpose (key, value, item): a hot path, where a
+        # helper call per scalar costs more than the repetition.
         if kind is _MAPPING:
             mapping: dict[Any, Any] = {}
             while type(event := get()) is not yaml.MappingEndEvent:

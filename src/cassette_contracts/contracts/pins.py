@@ -44,23 +44,23 @@ __all__ = [
 #: The JSON Schema type names; "integer" is a subset of "number".
 JSON_TYPES = frozenset({"null", "boolean", "object", "array", "number", "integer", "string"})
 
+#: Python type to JSON Schema type name, in test order: ``bool`` before ``int`` (a bool is an int).
+_JSON_TYPE_NAMES: tuple[tuple[type, str], ...] = (
+    (type(None), "null"),
+    (bool, "boolean"),
+    (int, "integer"),
+    (float, "number"),
+    (str, "string"),
+    (list, "array"),
+    (dict, "object"),
+)
+
 
 def json_type(value: Any) -> str:
     """The JSON Schema type name of a decoded JSON value (``1`` is "integer", ``1.5`` "number")."""
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int):
-        return "integer"
-    if isinstance(value, float):
-        return "number"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, list):
-        return "array"
-    if isinstance(value, dict):
-        return "object"
+    for python_type, name in _JSON_TYPE_NAMES:
+        if isinstance(value, python_type):
+            return name
     return type(value).__name__
 
 

@@ -38,6 +38,8 @@ def _requests(hand: Hand) -> list[tuple[Any, Callable[..., Any]]]:
     return [(module.Response, json)]
 
 
+# Same shape as _requests on purpose: each patch is one library's Response.json, where the
+# method and URL live in different places; a shared factory would hide which is which.
 def _httpx(hand: Hand) -> list[tuple[Any, Callable[..., Any]]]:
     module = sys.modules.get("httpx")
     if module is None:

@@ -35,7 +35,7 @@ class ChangeKind(StrEnum):
 
 
 @dataclass(frozen=True)
-class Change:
+class Change:  # field list alike in shape to init/plan.py's dataclasses, different data
     """One difference, its severity (``breaking``/``informational``) and why."""
 
     contract: str

@@ -307,32 +307,20 @@ class _Differ:
         if "null" in after and "null" not in before:
             changed = True
             if pin is None:
-                self.add(
-                    ChangeKind.BECAME_NULLABLE,
-                    path,
-                    _types_text(before),
-                    _types_text(after),
-                    False,
-                    "not pinned by the contract: no client code relies on it",
-                )
+                breaking, reason = False, "not pinned by the contract: no client code relies on it"
             elif pin.nullable:
-                self.add(
-                    ChangeKind.BECAME_NULLABLE,
-                    path,
-                    _types_text(before),
-                    _types_text(after),
-                    False,
-                    "now null, which the schema allows: the client handles null already",
-                )
+                breaking = False
+                reason = "now null, which the schema allows: the client handles null already"
             else:
-                self.add(
-                    ChangeKind.BECAME_NULLABLE,
-                    path,
-                    _types_text(before),
-                    _types_text(after),
-                    True,
-                    "pinned field is now null, which the schema does not allow",
-                )
+                breaking, reason = True, "pinned field is now null, which the schema does not allow"
+            self.add(
+                ChangeKind.BECAME_NULLABLE,
+                path,
+                _types_text(before),
+                _types_text(after),
+                breaking,
+                reason,
+            )
         if "null" in before and "null" not in after:
             changed = True
             self.add(

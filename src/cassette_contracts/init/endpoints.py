@@ -223,7 +223,7 @@ def read_body(interaction: Interaction) -> Body:
 
 
 @dataclass(frozen=True)
-class Endpoint:
+class Endpoint:  # field list alike in shape to init/plan.py's PlannedContract, different data
     """The recorded interactions of one method, URL template and status."""
 
     method: str

@@ -207,6 +207,8 @@ def os_error_text(exc: OSError) -> str:
     return f"{exc.strerror or exc}{where}"
 
 
+# Same keyword-only parameters as rerecord._replay on purpose: both run the recording tests
+# with the caller's options; named at each call, not bundled into one more type.
 def record(
     settings: Settings,
     staging: Path,

@@ -125,6 +125,8 @@ def json_string_hits(
     return _allowed(find_secrets(value, known=known, eager=eager), value, allow, path)
 
 
+# The keyword-only options (known, allow, eager) are header_hits' on purpose: every finder
+# takes the same ones, each with its own first arguments.
 def text_body_hits(
     text: str,
     content_type: str,

@@ -3,8 +3,9 @@
 ``FORMATS``: text (for people), json (for programs), junit (CI test reports), markdown (a
 pull-request comment), github (workflow annotations). Each result type has its module here
 (``check``, ``coverage``, ``drift``, ``audit``, ``scan``), holding a ``RENDERERS`` mapping with
-every format; they share ``escape`` (markdown cells, GitHub annotations) and ``junit``. A new
-output format is a new key in every ``RENDERERS`` and in ``FORMATS``; the grid test in
+every format, built by :func:`renderers`; they share ``escape`` (markdown cells, GitHub
+annotations), ``junit`` and :func:`json_text`. A new output format is a new parameter of
+:func:`renderers` and a new name in ``FORMATS``; the grid test in
 tests/rendering/ runs every command with every format.
 
 Results are matched by type name and their module imported only then, so importing this
@@ -14,13 +15,17 @@ package costs nothing (no jsonschema for ``--help``).
 from __future__ import annotations
 
 import importlib
-from typing import Any
+import json
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from ..errors import UsageError
 
-__all__ = ["FORMATS", "render"]
+__all__ = ["FORMATS", "json_text", "render", "renderers"]
 
 FORMATS = ("text", "json", "junit", "markdown", "github")
+
+R = TypeVar("R")
 
 _MODULES = {
     "CheckResult": "check",
@@ -42,3 +47,19 @@ def render(result: Any, fmt: str = "text") -> str:
         raise TypeError(f"nothing renders a {type(result).__name__}") from None
     renderers = importlib.import_module(f".{module}", __name__).RENDERERS
     return renderers[fmt](result)  # type: ignore[no-any-return]
+
+
+def renderers(
+    text: Callable[[R], str],
+    json: Callable[[R], str],
+    junit: Callable[[R], str],
+    markdown: Callable[[R], str],
+    github: Callable[[R], str],
+) -> dict[str, Callable[[R], str]]:
+    """A result type's ``RENDERERS``: its function for each of ``FORMATS``, none left out."""
+    return dict(zip(FORMATS, (text, json, junit, markdown, github), strict=True))
+
+
+def json_text(document: Any) -> str:
+    """A JSON document as the json format prints it: indented, not ASCII-escaped, a newline."""
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable
 from typing import Any
 from xml.etree import ElementTree
 
@@ -13,9 +11,10 @@ from ..lifecycle.audit import (
     UnusedInteraction,
     _duration,
 )
+from . import json_text, renderers
 from .check import error_dict
-from .escape import gh_command, md_cell
-from .junit import junit_suite, junit_text
+from .escape import gh_command, md_cell, md_sections
+from .junit import junit_case, junit_suite, junit_text
 
 __all__ = ["RENDERERS"]
 
@@ -86,6 +85,8 @@ def _text(report: AuditReport) -> str:
     return "\n".join(lines) + "\n"
 
 
+# Same shape as the other renderers' record dicts (coverage._read_json), different fields:
+# each is the json format of its own record; kept apart on purpose.
 def _cassette_dict(c: CassetteAudit) -> dict[str, Any]:
     return {
         "path": c.path,
@@ -117,15 +118,15 @@ def _json(report: AuditReport) -> str:
         "cassettes": [_cassette_dict(c) for c in report.cassettes],
         "errors": [error_dict(e) for e in report.errors],
     }
-    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    return json_text(document)
 
 
+# Same shape as check._junit (a suite, a case per row, then the input errors), different
+# rows and outcomes; the shared parts are junit_suite/junit_case/junit_text.
 def _junit(report: AuditReport) -> str:
     suite = junit_suite("cassette-contracts.audit")
     for c in report.cassettes:
-        case = ElementTree.SubElement(
-            suite, "testcase", classname="cassettes", name=c.path, file=c.path
-        )
+        case = junit_case(suite, "cassettes", c.path, c.path)
         notes = [_unused_line(c, u) for u in c.unused]
         if c.too_old and report.policy == "fail":
             failure = ElementTree.SubElement(case, "failure", message="older than max_age")
@@ -140,7 +141,7 @@ def _junit(report: AuditReport) -> str:
             ElementTree.SubElement(case, "system-out").text = "\n".join(notes)
     for e in report.errors:
         file = str(e.file or "(input)")
-        case = ElementTree.SubElement(suite, "testcase", classname="inputs", name=file, file=file)
+        case = junit_case(suite, "inputs", file, file)
         ElementTree.SubElement(case, "error", message=e.message).text = str(e)
     return junit_text(suite)
 
@@ -153,16 +154,16 @@ def _markdown(report: AuditReport) -> str:
         f"| `{md_cell(c.path)}` | {_played(c)} | {_recorded(c)} | {_age(c)} |"
         for c in report.cassettes
     ]
-    for title, items in (
+    sections = (
         ("Unused interactions", [_unused_line(c, u) for c, u in report.unused]),
         ("Orphan cassettes", [_orphan_line(c) for c in report.orphans]),
         ("Older than max_age", [_age_line(report, c) for c in report.too_old]),
         ("Notes", [f"{c.path}: {c.note}" for c in report.cassettes if c.note]),
         ("Input errors", [str(e) for e in report.errors]),
-    ):
-        if items:
-            lines += ["", f"#### {title}", ""]
-            lines += [f"- {md_cell(item)}" for item in items]
+    )
+    lines += md_sections(
+        (title, [f"- {md_cell(item)}" for item in items]) for title, items in sections
+    )
     return "\n".join(lines) + "\n"
 
 
@@ -197,10 +198,4 @@ def _github(report: AuditReport) -> str:
     return "\n".join(lines) + "\n"
 
 
-RENDERERS: dict[str, Callable[[AuditReport], str]] = {
-    "text": _text,
-    "json": _json,
-    "junit": _junit,
-    "markdown": _markdown,
-    "github": _github,
-}
+RENDERERS = renderers(_text, _json, _junit, _markdown, _github)

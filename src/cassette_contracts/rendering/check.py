@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 from xml.etree import ElementTree
 
-from .escape import gh_command, md_cell
-from .junit import junit_suite, junit_text
+from . import json_text, renderers
+from .escape import gh_command, md_cell, md_sections
+from .junit import junit_case, junit_suite, junit_text
 
 if TYPE_CHECKING:  # importing _check would import jsonschema: slow for `--help`
     from ..checking.run import CheckResult
@@ -90,15 +89,13 @@ def _json(result: CheckResult) -> str:
         "errors": [error_dict(e) for e in result.errors],
         "warnings": [error_dict(w) for w in result.warnings],
     }
-    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    return json_text(document)
 
 
 def _junit(result: CheckResult) -> str:
     suite = junit_suite("cassette-contracts")
     for row in result.rows:
-        case = ElementTree.SubElement(
-            suite, "testcase", classname="contracts", name=row.contract, file=row.schema
-        )
+        case = junit_case(suite, "contracts", row.contract, row.schema)
         if row.result == "broken":
             mine = [v for v in result.violations if v.contract == row.contract]
             failure = ElementTree.SubElement(
@@ -118,7 +115,7 @@ def _junit(result: CheckResult) -> str:
     for error in result.errors:
         by_file.setdefault(error.file or "(input)", []).append(error)
     for file, errors in by_file.items():
-        case = ElementTree.SubElement(suite, "testcase", classname="inputs", name=file, file=file)
+        case = junit_case(suite, "inputs", file, file)
         element = ElementTree.SubElement(case, "error", message=errors[0].message)
         element.text = "\n".join(str(e) for e in errors)
     return junit_text(suite)
@@ -139,19 +136,18 @@ def _markdown(result: CheckResult) -> str:
         f"`{md_cell(r.schema)}` | {_result(r.result, r.violations)} |"
         for r in result.rows
     ]
-    if result.violations:
-        lines += ["", "#### Violations", ""]
-        lines += [
-            f"- `{v.where()}` `{v.method} {v.url}`: contract `{v.contract}` broken at "
-            f"`{v.place()}` ({v.part}): {md_cell(v.message)}"
-            for v in result.violations
-        ]
-    if result.errors:
-        lines += ["", "#### Input errors", ""]
-        lines += [f"- `{md_cell(str(e))}`" for e in result.errors]
-    if result.warnings:
-        lines += ["", "#### Warnings", ""]
-        lines += [f"- `{md_cell(str(w))}`" for w in result.warnings]
+    violations = [
+        f"- `{v.where()}` `{v.method} {v.url}`: contract `{v.contract}` broken at "
+        f"`{v.place()}` ({v.part}): {md_cell(v.message)}"
+        for v in result.violations
+    ]
+    lines += md_sections(
+        (
+            ("Violations", violations),
+            ("Input errors", [f"- `{md_cell(str(e))}`" for e in result.errors]),
+            ("Warnings", [f"- `{md_cell(str(w))}`" for w in result.warnings]),
+        )
+    )
     return "\n".join(lines) + "\n"
 
 
@@ -177,10 +173,4 @@ def _github(result: CheckResult) -> str:
     return "\n".join(lines) + "\n"
 
 
-RENDERERS: dict[str, Callable[[CheckResult], str]] = {
-    "text": _text,
-    "json": _json,
-    "junit": _junit,
-    "markdown": _markdown,
-    "github": _github,
-}
+RENDERERS = renderers(_text, _json, _junit, _markdown, _github)

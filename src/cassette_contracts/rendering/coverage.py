@@ -5,13 +5,13 @@ from __future__ import annotations
 import json
 import json.encoder
 import xml.etree.ElementTree as ET
-from collections.abc import Callable
 from typing import Any
 
 from ..coverage.reads import FieldRead
 from ..coverage.report import CoverageReport
+from . import renderers
 from .escape import gh_command, md_cell
-from .junit import junit_suite, junit_text
+from .junit import junit_case, junit_suite, junit_text
 
 __all__ = ["RENDERERS"]
 #: Output formats of :meth:`CoverageReport.render`.
@@ -133,7 +133,7 @@ def _render_markdown(report: CoverageReport) -> str:
 def _render_junit(report: CoverageReport) -> str:
     suite = junit_suite("cassette-contracts.coverage")
     for item in report.contracts:
-        case = ET.SubElement(suite, "testcase", classname="coverage", name=item.contract)
+        case = junit_case(suite, "coverage", item.contract)
         if not item.ok:
             failure = ET.SubElement(
                 case,
@@ -174,10 +174,4 @@ def _render_github(report: CoverageReport) -> str:
     return "\n".join(lines) + ("\n" if lines else "")
 
 
-RENDERERS: dict[str, Callable[[CoverageReport], str]] = {
-    "text": _render_text,
-    "json": _render_json,
-    "markdown": _render_markdown,
-    "junit": _render_junit,
-    "github": _render_github,
-}
+RENDERERS = renderers(_render_text, _render_json, _render_junit, _render_markdown, _render_github)

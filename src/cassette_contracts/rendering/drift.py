@@ -5,12 +5,12 @@ junit.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from xml.etree import ElementTree as ET
 
 from ..drift.changes import BREAKING, INFORMATIONAL, DriftReport
+from . import renderers
 from .escape import gh_command, md_cell, md_code
-from .junit import junit_suite, junit_text
+from .junit import junit_case, junit_suite, junit_text
 
 __all__ = [
     "RENDERERS",
@@ -79,7 +79,7 @@ def render_junit(report: DriftReport) -> str:
     """JUnit XML: a test case per endpoint, failed when it has breaking drift."""
     suite = junit_suite("cassette-contracts drift")
     for contract, changes in report.endpoints.items():
-        case = ET.SubElement(suite, "testcase", classname="drift", name=contract)
+        case = junit_case(suite, "drift", contract)
         breaking = [c for c in changes if c.breaking]
         if breaking:
             failure = ET.SubElement(
@@ -107,10 +107,4 @@ def _github(report: DriftReport) -> str:
     return "\n".join(lines) + "\n"
 
 
-RENDERERS: dict[str, Callable[[DriftReport], str]] = {
-    "text": render_text,
-    "json": render_json,
-    "markdown": render_markdown,
-    "junit": render_junit,
-    "github": _github,
-}
+RENDERERS = renderers(render_text, render_json, render_junit, render_markdown, _github)

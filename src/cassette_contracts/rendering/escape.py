@@ -3,11 +3,14 @@
 Markdown: a table cell (``|`` escaped, one line) and inline code in a cell.
 GitHub workflow commands: the message (``data``) and the ``file=``/``title=`` properties, as
 the runner's toolkit escapes them, and :func:`gh_command` that puts them together.
+Markdown sections: :func:`md_sections`, the ``#### Title`` lists under a report's table.
 """
 
 from __future__ import annotations
 
-__all__ = ["gh_command", "gh_data", "gh_property", "md_cell", "md_code"]
+from collections.abc import Iterable
+
+__all__ = ["gh_command", "gh_data", "gh_property", "md_cell", "md_code", "md_sections"]
 
 
 def md_cell(text: str) -> str:
@@ -18,6 +21,16 @@ def md_cell(text: str) -> str:
 def md_code(text: str) -> str:
     """``text`` as inline code in a table cell; text holding a backtick stays plain."""
     return md_cell(text) if "`" in text else f"`{md_cell(text)}`"
+
+
+def md_sections(sections: Iterable[tuple[str, list[str]]]) -> list[str]:
+    """Markdown lines of each ``(title, lines)`` that has lines: a ``#### title`` heading, then
+    its lines (already list items); a section with no lines is left out."""
+    out: list[str] = []
+    for title, lines in sections:
+        if lines:
+            out += ["", f"#### {title}", "", *lines]
+    return out
 
 
 def gh_data(text: str) -> str:

@@ -5,12 +5,22 @@ from __future__ import annotations
 
 from xml.etree import ElementTree
 
-__all__ = ["junit_suite", "junit_text"]
+__all__ = ["junit_case", "junit_suite", "junit_text"]
 
 
 def junit_suite(name: str) -> ElementTree.Element:
     """An empty ``<testsuite name=...>`` to add ``<testcase>`` elements to."""
     return ElementTree.Element("testsuite", name=name)
+
+
+def junit_case(
+    suite: ElementTree.Element, classname: str, name: str, file: str | None = None
+) -> ElementTree.Element:
+    """A new ``<testcase>`` in ``suite``, with ``file=`` where the case has a file."""
+    attributes = {"classname": classname, "name": name}
+    if file is not None:
+        attributes["file"] = file
+    return ElementTree.SubElement(suite, "testcase", attributes)
 
 
 def junit_text(suite: ElementTree.Element) -> str:

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable
 from xml.etree import ElementTree
 
 from ..recording.scan import Finding, ScanReport
+from . import json_text, renderers
 from .escape import gh_command, md_cell, md_code
-from .junit import junit_suite, junit_text
+from .junit import junit_case, junit_suite, junit_text
 
 __all__ = ["RENDERERS"]
 
@@ -34,7 +33,7 @@ def _json(report: ScanReport) -> str:
         "files": report.files,
         "findings": [_finding_dict(f) for f in report.findings],
     }
-    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    return json_text(document)
 
 
 def _junit(report: ScanReport) -> str:
@@ -43,13 +42,13 @@ def _junit(report: ScanReport) -> str:
     for finding in report.findings:
         by_file.setdefault(str(finding.file), []).append(finding)
     for file, findings in by_file.items():
-        case = ElementTree.SubElement(suite, "testcase", classname="scan", name=file, file=file)
+        case = junit_case(suite, "scan", file, file)
         failure = ElementTree.SubElement(
             case, "failure", message=f"{len(findings)} probable secret(s)"
         )
         failure.text = "\n".join(str(f) for f in findings)
     if not by_file:
-        ElementTree.SubElement(suite, "testcase", classname="scan", name=report.summary())
+        junit_case(suite, "scan", report.summary())
     return junit_text(suite)
 
 
@@ -81,10 +80,4 @@ def _github(report: ScanReport) -> str:
     return "\n".join(lines) + "\n"
 
 
-RENDERERS: dict[str, Callable[[ScanReport], str]] = {
-    "text": _text,
-    "json": _json,
-    "junit": _junit,
-    "markdown": _markdown,
-    "github": _github,
-}
+RENDERERS = renderers(_text, _json, _junit, _markdown, _github)
