@@ -222,7 +222,7 @@ def run() -> None:
 def _recover(settings: Settings, stderr: TextIO) -> None:
     """Finish or undo a promotion a killed run left in the cassettes folder (when no other
     run holds the lock: that one will), and say so on stderr."""
-    from .recording.rerecord import recover_interrupted
+    from .recording.promote import recover_interrupted
 
     said = recover_interrupted(settings)
     if said:

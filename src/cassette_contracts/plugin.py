@@ -97,7 +97,7 @@ def pytest_configure(config: pytest.Config) -> None:
         "and `drift` deselect the test and leave its cassette as committed.",
     )
     config.stash[_STATE] = PluginState.from_pytest(config)
-    from .recording.rerecord import recover_interrupted  # a killed rerecord's promotion, first
+    from .recording.promote import recover_interrupted  # a killed rerecord's promotion, first
 
     recover_interrupted(config.stash[_STATE].settings)
 

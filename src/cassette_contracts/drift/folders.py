@@ -13,7 +13,9 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import NoContractError, RecordingFailed, UsageError
 from ..recording.promote import (
+    STAGING,
     cassettes_lock,
+    lock_file,
     recover,
 )
 from ..recording.provenance import new_staging_dir
@@ -24,7 +26,7 @@ if TYPE_CHECKING:
     from ..contracts.registry import SchemaRegistry
     from ..settings import Settings
     from .changes import Change, DriftReport
-from ..recording.pytest_run import STAGING, lock_file, os_error_text, record, test_paths
+from ..recording.pytest_run import os_error_text, record, test_paths
 
 __all__ = ["DriftOutcome", "compare_folders", "drift"]
 

@@ -45,21 +45,30 @@ import signal
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..cassettes.atomic import fsync_dir, write_synced
 from ..errors import InputError, RecordingFailed
+
+if TYPE_CHECKING:
+    from ..settings import Settings
 
 __all__ = [
     "FAULT_ENV",
     "FAULT_PHASES",
     "JOURNAL",
+    "STAGING",
     "cassettes_lock",
     "fault_point",
+    "lock_file",
     "promote",
     "recover",
+    "recover_interrupted",
     "refuse_links_out",
 ]
 
+#: Staging folders live here, relative to the project root (gitignored); so does the lock.
+STAGING = ".staging"
 #: Every file promotion puts into the cassettes folder starts with this (and none ends in
 #: ``.yaml``, so a reader never mistakes one for a cassette).
 MARK = ".cassette-contracts-"
@@ -324,6 +333,18 @@ def recover(root: Path) -> str | None:
 def needs_recovery(root: Path) -> bool:
     """Whether an interrupted promotion left anything in ``root``."""
     return root.is_dir() and bool(_leftovers(root))
+
+
+def lock_file(settings: Settings) -> Path:
+    """The lock one ``rerecord`` / ``drift`` holds while it runs (in the gitignored staging)."""
+    return settings.root / STAGING / "lock"
+
+
+def recover_interrupted(settings: Settings) -> str | None:
+    """Before reading the cassettes: finish or undo a promotion a killed run left, unless
+    another run holds the lock (it will). One line saying what was done, or None. Cheap when
+    there is nothing to recover: every command and every pytest run calls it first."""
+    return recover_if_free(settings.cassettes, lock_file(settings))
 
 
 def recover_if_free(root: Path, lock_file: Path) -> str | None:

@@ -26,8 +26,6 @@ from .secrets import is_secret_variable
 if TYPE_CHECKING:
     from ..settings import Settings
 
-#: Staging folders live here, relative to the project root (gitignored).
-STAGING = ".staging"
 #: Variables the recording pytest gets back for every test (a project conftest may clear them).
 #: Tests marked so are never re-recorded: their cassette captures an event the live API
 #: cannot reproduce on demand.
@@ -35,11 +33,6 @@ FROZEN_MARKER = "frozen_cassette"
 KEEP_ENV = "CASSETTE_CONTRACTS_RECORDING_ENV"
 _SUMMARY = re.compile(r"^=*\s*(.*\b(failed|passed|error|errors|no tests ran)\b.*?)\s*=*$")
 _FAILED_LINE = re.compile(r"^(FAILED|ERROR) (.+)$")
-
-
-def lock_file(settings: Settings) -> Path:
-    """The lock one ``rerecord`` / ``drift`` holds while it runs (in the gitignored staging)."""
-    return settings.root / STAGING / "lock"
 
 
 # --------------------------------------------------------------------------------------------

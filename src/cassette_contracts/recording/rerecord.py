@@ -75,13 +75,12 @@ if TYPE_CHECKING:
     from ..drift.changes import DriftReport
     from ..settings import Settings
     from .scan import Finding
+from .promote import STAGING, lock_file
 from .pytest_run import (
     LOG_OPTIONS,
-    STAGING,
     Recording,
     fingerprint,
     first_failure,
-    lock_file,
     os_error_text,
     pytest_summary,
     record,
@@ -93,19 +92,11 @@ from .pytest_run import (
     test_paths,
 )
 
-__all__ = ["RerecordOutcome", "recover_interrupted", "rerecord", "stale_interactions"]
+__all__ = ["RerecordOutcome", "rerecord", "stale_interactions"]
 
 
 #: Exit code of a run that could not record or promote (upstream fault, killed, disk full).
 COULD_NOT_RECORD = RecordingFailed.exit_code
-
-
-def recover_interrupted(settings: Settings) -> str | None:
-    """Before reading the cassettes: finish or undo a promotion a killed run left, unless
-    another run holds the lock (it will). One line saying what was done, or None."""
-    from .promote import recover_if_free
-
-    return recover_if_free(settings.cassettes, lock_file(settings))
 
 
 # --------------------------------------------------------------------------------------------
