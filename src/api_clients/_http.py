@@ -19,7 +19,7 @@ from typing import Any
 import requests
 from cachetools import TTLCache
 
-from .errors import (
+from .errors import (  # the whole tree: every client error is raised from this module
     ApiConnectionError,
     ApiError,
     ApiTimeoutError,
