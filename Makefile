@@ -16,9 +16,10 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
 	touch $(STAMP)
 
-# The whole suite offline (record mode none, network blocked), then the secret scan.
+# The whole suite offline (record mode none, network blocked), on every core (pytest-xdist),
+# then the secret scan.
 test: $(STAMP)
-	$(BIN)/pytest $(ARGS)
+	$(BIN)/pytest -n auto $(ARGS)
 	$(BIN)/cassette-contracts scan
 
 lint: $(STAMP)
