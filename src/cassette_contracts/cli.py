@@ -320,7 +320,12 @@ def _recording_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _rerecord_arguments(parser: argparse.ArgumentParser) -> None:
+    from .rendering import FORMATS
+
     _recording_arguments(parser)
+    parser.add_argument(
+        "--format", choices=FORMATS, default="text", help="output format (default: text)"
+    )
     parser.add_argument(
         "--accept-breaking",
         action="store_true",
@@ -334,7 +339,12 @@ def _rerecord(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
 
     settings = load_settings(cassettes=args.cassettes, schemas=args.schemas)
     outcome = rerecord(settings, only=args.only, accept_breaking=args.accept_breaking)
-    (stderr if outcome.exit_code else stdout).write(outcome.summary())
+    if args.format == "text":  # a failure's summary goes to stderr, as before
+        (stderr if outcome.exit_code else stdout).write(outcome.summary())
+    else:
+        from .rendering import render
+
+        stdout.write(render(outcome, args.format))
     return outcome.exit_code
 
 
@@ -417,11 +427,16 @@ def _scan(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
 
 
 def _init_arguments(parser: argparse.ArgumentParser) -> None:
+    from .rendering import FORMATS
+
     _paths_argument(parser, "learn from")
     parser.add_argument(
         "--schemas", metavar="DIR", help="the schemas folder, where contracts.toml goes"
     )
     parser.add_argument("--dry-run", action="store_true", help="print the plan, write nothing")
+    parser.add_argument(
+        "--format", choices=FORMATS, default="text", help="output format (default: text)"
+    )
     parser.add_argument(
         "--from-coverage",
         action="store_true",
@@ -445,6 +460,7 @@ def _init(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
         stdout=stdout,
         stderr=stderr,
         from_coverage=args.from_coverage,
+        fmt=args.format,
     )
 
 

@@ -22,7 +22,7 @@ code read, per method, URL template and status) or ``request_reads`` (per reques
 pytest plugin records them in a replay run: ``--from-coverage``) pin only those paths of the
 JSON bodies; event streams are not tracked by coverage and keep every field the samples show.
 
-Length: one job, the ``init`` plan from endpoints to files, with its dry-run listing; the
+Length: one job, the ``init`` plan from endpoints to files (rendered in ``rendering.init``); the
 inference itself is in ``init.infer`` and the grouping in ``init.endpoints``.
 """
 
@@ -34,7 +34,7 @@ from collections import Counter, defaultdict
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from ..cassettes.atomic import atomic_write_bytes
 from ..cassettes.interaction import Interaction
@@ -50,14 +50,18 @@ from ..errors import (
 from .endpoints import Body, Endpoint, group_endpoints, host_label, is_error, read_body
 from .infer import PROOF, Inferred, infer_schema, render_schema
 
+if TYPE_CHECKING:
+    from ..checking.run import CheckResult
+    from ..settings import Settings
+
 __all__ = [
+    "InitOutcome",
     "InitPlan",
     "PlannedContract",
     "PlannedSchema",
     "Reads",
     "Skipped",
     "plan_init",
-    "render_plan",
     "run_init",
     "write_plan",
 ]
@@ -163,6 +167,18 @@ class InitPlan:
     @property
     def schemas_root(self) -> Path:
         return self.contracts_path.parent
+
+
+@dataclass
+class InitOutcome:
+    """What ``init`` did, for the renderers (``rendering.init``): the plan, the files written
+    (None: nothing was), why nothing was (``note``), and the self-check over the cassettes."""
+
+    plan: InitPlan
+    dry_run: bool
+    written: list[Path] | None = None
+    note: str | None = None
+    check: CheckResult | None = None
 
 
 def _toml_string(text: str) -> str:
@@ -459,62 +475,6 @@ def write_plan(plan: InitPlan) -> list[Path]:
     return written
 
 
-def _target(contract: PlannedContract) -> str:
-    """What a contract holds the body to: its schema, or its body kind and media types."""
-    if contract.body == "json":
-        return str(contract.schema)
-    if contract.schema is not None:
-        return f"each {contract.body} event -> {contract.schema}"
-    media = f" ({', '.join(contract.media_types)})" if contract.media_types else ""
-    return f"{contract.body} body{media}"
-
-
-def render_plan(plan: InitPlan, *, dry_run: bool) -> str:
-    """The plan for people: new contracts, templates, schemas, pinned fields, what is left."""
-    schemas_dir = display_path(plan.schemas_root)
-    toml = display_path(plan.contracts_path)
-    lines = [
-        f"init: {plan.interactions} interaction(s) in {len(plan.cassettes)} cassette(s) -> "
-        f"{len(plan.contracts)} new contract(s), {len(plan.schemas)} schema file(s) in "
-        f"{schemas_dir}/" + (" (dry run: nothing written)" if dry_run else "")
-    ]
-    if plan.contracts:
-        how = "written afresh" if plan.force or not plan.contracts_path.is_file() else "appended"
-        lines.append(f"new contracts ({how} to {toml}):")
-        for contract in plan.contracts:
-            status = " or ".join(map(str, contract.statuses))
-            query = f", query {list(contract.query)}" if contract.query else ""
-            lines.append(
-                f"  {contract.name}: {contract.request} -> {status}{query} "
-                f"({contract.interactions} interaction(s)) -> {_target(contract)}"
-            )
-    for path, planned in sorted(plan.schemas.items()):
-        lines.append(
-            f"  schema {path}: {planned.samples} sample(s), {len(planned.inferred.pinned)} "
-            f"field(s) pinned, {planned.required} required"
-        )
-        if dry_run and planned.inferred.pinned:
-            lines.append(f"    pins {', '.join(planned.inferred.pinned)}")
-        if planned.unread:
-            lines.append("    no read recorded for it in the test run: only its root type pinned")
-        if planned.inferred.missing:
-            lines.append(
-                f"    read but in no sample (not pinned): {', '.join(planned.inferred.missing)}"
-            )
-    if plan.covered:
-        lines.append(f"existing contracts in {toml} (left alone):")
-        lines.extend(
-            f"  {name}: covers {count} interaction(s)" for name, count in plan.covered.items()
-        )
-    if plan.skipped:
-        lines.append("left without a contract:")
-        lines.extend(
-            f"  {s.request} -> {s.status} ({s.interactions} interaction(s)): {s.reason}"
-            for s in plan.skipped
-        )
-    return "\n".join(lines) + "\n"
-
-
 def run_init(
     paths: Sequence[str],
     *,
@@ -524,15 +484,15 @@ def run_init(
     stdout: TextIO,
     stderr: TextIO,
     from_coverage: bool = False,
+    fmt: str = "text",
 ) -> int:
-    """The ``init`` command: plan, print, write, then check; returns the exit code.
+    """The ``init`` command: plan, write, check, then print the outcome in format ``fmt``
+    (``rendering.init``); returns the exit code.
 
     ``from_coverage``: pin only the paths the last replay run read (UsageError when it
     recorded none).
     """
     from ..cassettes.discover import iter_cassette_paths
-    from ..checking.run import check
-    from ..contracts.registry import SchemaRegistry
     from ..rendering import render
     from ..settings import load_settings
 
@@ -557,36 +517,40 @@ def run_init(
             stderr.write(f"cassette-contracts: error: {error}\n")
         stderr.write(f"init: {len(plan.errors)} cassette(s) cannot be read; nothing written\n")
         return 2
-    stdout.write(render_plan(plan, dry_run=dry_run))
-    if dry_run:
-        return 0
-    if not plan.contracts and not plan.contracts_path.is_file():
-        stdout.write("init: no response to infer a contract from; nothing written\n")
-        return 0
-    if not plan.contracts and not force:
-        stdout.write("init: nothing new to write\n")
-    else:
-        written = write_plan(plan)
-        stdout.write(f"init: wrote {len(written)} file(s)\n")
-    result = check(
-        cassettes,
-        ContractMap.load(settings.contracts),
-        SchemaRegistry.load(settings.schemas),
-        cache_dir=None,
-        strict=not plan.skipped,
-        jobs=1,
-    )
-    if result.exit_code:
-        stdout.write(render(result, "text"))
+    outcome = InitOutcome(plan, dry_run=dry_run)
+    if not dry_run:
+        _write_and_check(outcome, settings, cassettes, force=force)
+    stdout.write(render(outcome, fmt))
+    if outcome.check is not None and outcome.check.exit_code:
         stderr.write(
             f"init: check fails on the cassettes the contracts came from (exit "
-            f"{result.exit_code}); see above\n"
+            f"{outcome.check.exit_code}); see above\n"
         )
-        return result.exit_code
-    left = sum(s.interactions for s in plan.skipped)
-    note = f"; {left} interaction(s) left without a contract (listed above)" if left else ""
-    stdout.write(
-        f"init: check passes: {result.interactions - left} interaction(s) in "
-        f"{result.files} cassette(s) hold against {display_path(settings.contracts)}{note}\n"
-    )
+        return outcome.check.exit_code
     return 0
+
+
+def _write_and_check(
+    outcome: InitOutcome, settings: Settings, cassettes: Sequence[Path], *, force: bool
+) -> None:
+    """Write the plan of ``outcome`` (when there is something to write), then check the
+    cassettes against what is written; sets ``outcome``."""
+    from ..checking.run import check
+    from ..contracts.registry import SchemaRegistry
+
+    plan = outcome.plan
+    if not plan.contracts and not plan.contracts_path.is_file():
+        outcome.note = "no response to infer a contract from; nothing written"
+    else:
+        if not plan.contracts and not force:
+            outcome.note = "nothing new to write"
+        else:
+            outcome.written = write_plan(plan)
+        outcome.check = check(
+            cassettes,
+            ContractMap.load(settings.contracts),
+            SchemaRegistry.load(settings.schemas),
+            cache_dir=None,
+            strict=not plan.skipped,
+            jobs=1,
+        )

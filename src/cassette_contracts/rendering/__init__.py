@@ -2,10 +2,10 @@
 
 ``FORMATS``: text (for people), json (for programs), junit (CI test reports), markdown (a
 pull-request comment), github (workflow annotations). Each result type has its module here
-(``check``, ``coverage``, ``drift``, ``audit``, ``scan``), holding a ``RENDERERS`` mapping with
-every format, built by :func:`renderers`; they share ``escape`` (markdown cells, GitHub
-annotations), ``junit`` and :func:`json_text`. A new output format is a new parameter of
-:func:`renderers` and a new name in ``FORMATS``; the grid test in
+(``check``, ``coverage``, ``drift``, ``audit``, ``scan``, ``init``, ``rerecord``), holding a
+``RENDERERS`` mapping with every format, built by :func:`renderers`; they share ``escape``
+(markdown cells, GitHub annotations), ``junit`` and :func:`json_text`. A new output format
+is a new parameter of :func:`renderers` and a new name in ``FORMATS``; the grid test in
 tests/rendering/ runs every command with every format.
 
 Results are matched by type name and their module imported only then, so importing this
@@ -33,12 +33,15 @@ _MODULES = {
     "DriftReport": "drift",
     "AuditReport": "audit",
     "ScanReport": "scan",
+    "InitOutcome": "init",
+    "RerecordOutcome": "rerecord",
 }
 
 
 def render(result: Any, fmt: str = "text") -> str:
-    """``result`` (a CheckResult, CoverageReport, DriftReport, AuditReport or ScanReport) in
-    format ``fmt``, ending with a newline where it says anything; UsageError for another fmt."""
+    """``result`` (a CheckResult, CoverageReport, DriftReport, AuditReport, ScanReport,
+    InitOutcome or RerecordOutcome) in format ``fmt``, ending with a newline where it says
+    anything; UsageError for another fmt."""
     if fmt not in FORMATS:
         raise UsageError(f"unknown format {fmt!r}; choose from {', '.join(FORMATS)}")
     try:

@@ -14,6 +14,8 @@ from .junit import junit_case, junit_suite, junit_text
 
 __all__ = [
     "RENDERERS",
+    "junit_cases",
+    "render_annotations",
     "render_json",
     "render_junit",
     "render_markdown",
@@ -78,6 +80,12 @@ def render_markdown(report: DriftReport) -> str:
 def render_junit(report: DriftReport) -> str:
     """JUnit XML: a test case per endpoint, failed when it has breaking drift."""
     suite = junit_suite("cassette-contracts drift")
+    junit_cases(suite, report)
+    return junit_text(suite)
+
+
+def junit_cases(suite: ET.Element, report: DriftReport) -> None:
+    """Add to ``suite`` a test case per endpoint, failed when it has breaking drift."""
     for contract, changes in report.endpoints.items():
         case = junit_case(suite, "drift", contract)
         breaking = [c for c in changes if c.breaking]
@@ -93,10 +101,9 @@ def render_junit(report: DriftReport) -> str:
         if info:
             out = ET.SubElement(case, "system-out")
             out.text = "\n".join(f"informational: {c.one_line()}: {c.reason}" for c in info)
-    return junit_text(suite)
 
 
-def _github(report: DriftReport) -> str:
+def render_annotations(report: DriftReport) -> str:
     """GitHub workflow annotations: an error per breaking change, a notice per other change."""
     lines = []
     for contract, changes in report.endpoints.items():
@@ -107,4 +114,4 @@ def _github(report: DriftReport) -> str:
     return "\n".join(lines) + "\n"
 
 
-RENDERERS = renderers(render_text, render_json, render_junit, render_markdown, _github)
+RENDERERS = renderers(render_text, render_json, render_junit, render_markdown, render_annotations)
