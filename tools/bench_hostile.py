@@ -31,7 +31,7 @@ from pathlib import Path
 from types import ModuleType
 
 ROOT = Path(__file__).resolve().parent.parent
-HOSTILE = ROOT / "tests" / "harness" / "hostile.py"
+HOSTILE = ROOT / "tests" / "cli" / "hostile.py"
 SECONDS, MEGABYTES = 5.0, 200.0
 _CHECK = "import sys; from cassette_contracts.cli import main; sys.exit(main(['check']))"
 
