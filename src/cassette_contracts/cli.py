@@ -293,7 +293,7 @@ def _check(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     _recover(settings, stderr)
     paths = iter_cassette_paths(args.paths or [settings.cassettes])
     contract_map = ContractMap.load(settings.contracts)
-    registry = SchemaRegistry.load(settings.schemas)
+    registry = SchemaRegistry.load(settings.schemas, settings.cache_dir)
     result = check(
         paths,
         contract_map,

@@ -140,7 +140,7 @@ class PluginState:
 
         try:
             contract_map = ContractMap.load(self.settings.contracts)
-            registry = SchemaRegistry.load(self.settings.schemas)
+            registry = SchemaRegistry.load(self.settings.schemas, self.settings.cache_dir)
         except CassetteContractsError as exc:  # the line `cassette-contracts check` prints
             self._load_error = f"cassette-contracts: error: {exc}"
             return

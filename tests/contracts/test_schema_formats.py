@@ -1,5 +1,6 @@
 """Format checkers: only the formats the schemas use, every one of them really checked, and
-the slow ``iri`` and ``duration`` checker packages imported only when such a value is checked."""
+the slower checker packages (``iri``, ``duration``, ``uri``, ``date-time``) imported only when
+such a value is checked."""
 
 from __future__ import annotations
 
@@ -25,7 +26,9 @@ def _registry(root: Path, formats: dict[str, str]) -> SchemaRegistry:
     [
         ("date-time", "2011-01-25 18:44", "2011-01-25T18:44:36Z"),
         ("email", "octocat.github.com", "octocat@github.com"),
+        ("time", "18:44", "18:44:36Z"),
         ("uri", "not a uri", "https://api.github.com/users/octocat"),
+        ("uri-reference", "http://ex ample.com/", "../users/octocat"),
         ("iri", "not an iri", "https://例え.jp/パス"),
         ("iri-reference", "http://ex ample.com/", "//例え.jp/パス"),
         ("duration", "three days", "P3D"),
@@ -79,6 +82,10 @@ print(json.dumps(steps))
         ("rfc3987_syntax", "iri", "not an iri", "https://例え.jp/パス"),
         ("rfc3987_syntax", "iri-reference", "http://ex ample.com/", "//x"),
         ("isoduration", "duration", "three days", "P3D"),
+        ("rfc3986_validator", "uri", "not a uri", "https://api.github.com/users/octocat"),
+        ("rfc3986_validator", "uri-reference", "http://ex ample.com/", "../users/octocat"),
+        ("rfc3339_validator", "date-time", "2011-01-25 18:44", "2011-01-25T18:44:36Z"),
+        ("rfc3339_validator", "time", "18:44", "18:44:36Z"),
     ],
 )
 def test_a_slow_checker_package_is_imported_only_when_its_format_is_checked(

@@ -1,4 +1,4 @@
-"""jsonschema, imported with its ``iri`` format checkers made lazy, and the format checker
+"""jsonschema, imported with its slower format checkers made lazy, and the format checker
 of a schema set.
 
 Every module of the package takes jsonschema's names from here, so that importing it never
@@ -24,10 +24,12 @@ __all__ = [
 
 # -- format checkers ---------------------------------------------------------------------------
 # jsonschema's `_format` module, run by `import jsonschema`, imports every format-checker
-# package it can find. Two of them cost far more than the rest for formats few schemas use:
+# package it can find. Some cost far more than the rest for formats few schemas use:
 # rfc3987-syntax (the `iri` and `iri-reference` formats of the format-nongpl extra) compiles
 # its Lark grammars on import, about a second; isoduration (`duration`) imports arrow and
-# dateutil, tens of milliseconds in every process that validates. So jsonschema is imported
+# dateutil, tens of milliseconds in every process that validates; rfc3986-validator (`uri`,
+# `uri-reference`) compiles its large regexes on import, and rfc3339-validator (`date-time`,
+# `time`) imports six, a few milliseconds each. So jsonschema is imported
 # here without them, and their checkers are put back where jsonschema keeps them (the checkers
 # of the drafts that define the format, and FormatChecker's defaults) as jsonschema registers
 # them, importing the package on their first call. Every format stays checked, for this package
@@ -57,14 +59,55 @@ def _lazy_duration_check(instance: object) -> bool:
     return instance.endswith(tuple("DMYWHMS"))  # as jsonschema does (bolsote/isoduration#25)
 
 
-_LATER_DRAFTS = ("draft7", "draft201909", "draft202012")
+def _lazy_uri_check(rule: str) -> Callable[[object], bool]:
+    """jsonschema's check for a ``uri`` format, importing rfc3986-validator on first use."""
+
+    def check(instance: object) -> bool:
+        if not isinstance(instance, str):
+            return True
+        from rfc3986_validator import validate_rfc3986  # type: ignore[import-untyped]
+
+        return bool(validate_rfc3986(instance, rule=rule))
+
+    return check
+
+
+def _lazy_datetime_check(instance: object) -> bool:
+    """jsonschema's check for the ``date-time`` format, importing rfc3339-validator on first
+    use."""
+    if not isinstance(instance, str):
+        return True
+    from rfc3339_validator import validate_rfc3339  # type: ignore[import-untyped]
+
+    return bool(validate_rfc3339(instance.upper()))
+
+
+def _lazy_time_check(instance: object) -> bool:
+    """jsonschema's check for the ``time`` format: a ``date-time`` on 1970-01-01."""
+    if not isinstance(instance, str):
+        return True
+    return _lazy_datetime_check("1970-01-01T" + instance)
+
+
+_ALL_DRAFTS = ("draft3", "draft4", "draft6", "draft7", "draft201909", "draft202012")
+_LATER_DRAFTS = _ALL_DRAFTS[3:]
 #: package -> {format: (check, what it raises, the drafts that define the format)}
-_LAZY_FORMATS: dict[str, dict[str, tuple[Callable[[object], bool], type, tuple[str, ...]]]] = {
+_Raises = type[Exception] | tuple[type[Exception], ...]
+_LAZY_FORMATS: dict[str, dict[str, tuple[Callable[[object], bool], _Raises, tuple[str, ...]]]] = {
     "rfc3987_syntax": {
         "iri": (_lazy_iri_check("iri"), ValueError, _LATER_DRAFTS),
         "iri-reference": (_lazy_iri_check("iri_reference"), ValueError, _LATER_DRAFTS),
     },
     "isoduration": {"duration": (_lazy_duration_check, ValueError, _LATER_DRAFTS[1:])},
+    # the drafts and raises exactly as jsonschema's `_format` registers these formats
+    "rfc3986_validator": {
+        "uri": (_lazy_uri_check("URI"), (), _ALL_DRAFTS),
+        "uri-reference": (_lazy_uri_check("URI_reference"), ValueError, _ALL_DRAFTS[2:]),
+    },
+    "rfc3339_validator": {
+        "date-time": (_lazy_datetime_check, (), _ALL_DRAFTS),
+        "time": (_lazy_time_check, (), _LATER_DRAFTS),
+    },
 }
 
 
@@ -88,17 +131,21 @@ def _import_jsonschema_lazily() -> None:
         for package in skipped:
             del sys.modules[package]
     validators = {
+        "draft3": jsonschema.Draft3Validator,
+        "draft4": jsonschema.Draft4Validator,
+        "draft6": jsonschema.Draft6Validator,
         "draft7": jsonschema.Draft7Validator,
         "draft201909": jsonschema.Draft201909Validator,
         "draft202012": jsonschema.Draft202012Validator,
     }
     for package in skipped:
         for name, (check, raises, drafts) in _LAZY_FORMATS[package].items():
-            if name in jsonschema.FormatChecker.checkers:
-                continue  # provided by another package (rfc3987): nothing was skipped
+            # a format some draft has already is provided by another package (rfc3987) or, for
+            # draft 3's `time`, by jsonschema itself: that draft keeps it, as without the block
             for draft in drafts:
-                validators[draft].FORMAT_CHECKER.checks(name, raises=raises)(check)
-            jsonschema.FormatChecker.checkers[name] = (check, raises)
+                if name not in validators[draft].FORMAT_CHECKER.checkers:
+                    validators[draft].FORMAT_CHECKER.checks(name, raises=raises)(check)
+            jsonschema.FormatChecker.checkers.setdefault(name, (check, raises))
 
 
 _import_jsonschema_lazily()

@@ -7,6 +7,7 @@ resolves across files by relative URI; nothing is ever fetched from the network.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 from os import PathLike
@@ -71,9 +72,15 @@ class SchemaRegistry:
         return [self._errors[name] for name in sorted(self._errors)]
 
     @classmethod
-    def load(cls, root: str | PathLike[str]) -> SchemaRegistry:
-        """Read, check and register every ``*.json`` under ``root``."""
+    def load(
+        cls, root: str | PathLike[str], cache_dir: str | PathLike[str] | None = None
+    ) -> SchemaRegistry:
+        """Read, check and register every ``*.json`` under ``root``.
+
+        With ``cache_dir``, a file whose exact content passed the meta-schema check before is
+        not checked again (``_Verdicts``); a failure is never remembered."""
         root = Path(root)
+        verdicts = _Verdicts(Path(cache_dir)) if cache_dir is not None else None
         digest = hashlib.sha256()
         contents: dict[str, Any] = {}
         errors: dict[str, SchemaError] = {}
@@ -88,7 +95,7 @@ class SchemaRegistry:
             digest.update(f"{name}\0{len(data)}\0".encode())
             digest.update(data)
             try:
-                schema = _parse(data, path)
+                schema = _parse(data, path, verdicts)
             except SchemaError as exc:
                 errors[name] = exc
                 continue
@@ -112,6 +119,8 @@ class SchemaRegistry:
                     errors[name] = problem
         for name in errors:
             contents.pop(name, None)
+        if verdicts is not None:
+            verdicts.save()
         return cls(root, contents, registry, errors, digest.hexdigest())
 
     @property
@@ -183,7 +192,49 @@ class SchemaRegistry:
         return self._quick[name]
 
 
-def _parse(data: bytes, path: Path) -> Any:
+class _Verdicts:
+    """The content hashes of schema files that passed the meta-schema check, kept in
+    ``<cache_dir>/schema-verdicts`` (one hex digest a line, keyed by jsonschema's version too):
+    checking a schema against the meta-schema costs more than everything else of loading it.
+    Only passes are recorded, so a broken schema is reported every time. The cache is an
+    optimisation: when it cannot be read or written, schemas are simply checked."""
+
+    def __init__(self, cache_dir: Path) -> None:
+        from importlib.metadata import version
+
+        self._path = cache_dir / "schema-verdicts"
+        self._salt = f"jsonschema {version('jsonschema')}\0{_DIALECT}\0".encode()
+        try:
+            self._passed = set(self._path.read_text("ascii").split())
+        except (OSError, ValueError):
+            self._passed = set()
+        self._new = False
+
+    def key(self, data: bytes) -> str:
+        """The verdict key of a schema file's bytes."""
+        return hashlib.sha256(self._salt + data).hexdigest()
+
+    def passed(self, key: str) -> bool:
+        """Whether the content of ``key`` passed the check before."""
+        return key in self._passed
+
+    def add(self, key: str) -> None:
+        """Remember that the content of ``key`` passed the check."""
+        self._new |= key not in self._passed
+        self._passed.add(key)
+
+    def save(self) -> None:
+        """Write the verdicts, whole, if any is new; a cache that cannot be written is none."""
+        if not self._new:
+            return
+        from ..cassettes.atomic import atomic_write_bytes
+
+        text = "".join(f"{key}\n" for key in sorted(self._passed))
+        with contextlib.suppress(OSError):
+            atomic_write_bytes(self._path, text.encode("ascii"))
+
+
+def _parse(data: bytes, path: Path, verdicts: _Verdicts | None = None) -> Any:
     try:
         schema = loads_json(data)
     except UnicodeDecodeError as exc:
@@ -211,6 +262,9 @@ def _parse(data: bytes, path: Path) -> Any:
     # What Draft202012Validator.check_schema does, but keeping the errors whole: the one it
     # raises has lost what best_match needs, and formats (a "pattern" that is no regex, an
     # "$id" that is no URI) are checked too.
+    key = verdicts.key(data) if verdicts is not None else ""
+    if verdicts is not None and verdicts.passed(key):
+        return schema
     worst = best_match(_META_VALIDATOR.iter_errors(schema))
     if worst is not None:
         raise SchemaError(
@@ -218,6 +272,8 @@ def _parse(data: bytes, path: Path) -> Any:
             f"{worst.message}",
             file=path,
         )
+    if verdicts is not None:
+        verdicts.add(key)
     return schema
 
 

@@ -1,0 +1,79 @@
+"""The schema verdict cache: a schema file whose exact content passed the meta-schema check is
+not checked again; a failure is never remembered."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from cassette_contracts.contracts import registry as registry_module
+from cassette_contracts.contracts.registry import SchemaRegistry
+
+GOOD = {"$schema": "https://json-schema.org/draft/2020-12/schema", "type": "object"}
+BROKEN = {"type": "objekt"}
+
+
+class _CountingMeta:
+    """Stands in for the meta-schema validator, counting the schemas it checks."""
+
+    def __init__(self, real: Any) -> None:
+        self.real = real
+        self.checked = 0
+
+    def iter_errors(self, schema: Any) -> Iterator[Any]:
+        self.checked += 1
+        return iter(list(self.real.iter_errors(schema)))
+
+
+@pytest.fixture
+def meta(monkeypatch: pytest.MonkeyPatch) -> _CountingMeta:
+    counting = _CountingMeta(registry_module._META_VALIDATOR)
+    monkeypatch.setattr(registry_module, "_META_VALIDATOR", counting)
+    return counting
+
+
+def _write(root: Path, schema: Any) -> None:
+    root.mkdir(exist_ok=True)
+    (root / "s.json").write_text(json.dumps(schema))
+
+
+def test_a_schema_that_passed_is_not_checked_again(tmp_path: Path, meta: _CountingMeta) -> None:
+    """The second load with the same cache skips the meta-schema check of an unchanged file."""
+    _write(tmp_path / "schemas", GOOD)
+    first = SchemaRegistry.load(tmp_path / "schemas", tmp_path / "cache")
+    second = SchemaRegistry.load(tmp_path / "schemas", tmp_path / "cache")
+    assert (first.names, second.names, meta.checked) == (["s.json"], ["s.json"], 1)
+
+
+def test_a_broken_schema_is_reported_every_time(tmp_path: Path, meta: _CountingMeta) -> None:
+    """A failure is not remembered: every load checks the file again and reports it."""
+    _write(tmp_path / "schemas", BROKEN)
+    for _ in range(2):
+        registry = SchemaRegistry.load(tmp_path / "schemas", tmp_path / "cache")
+        assert registry.broken == {"s.json"}
+    assert meta.checked == 2
+    assert not (tmp_path / "cache" / "schema-verdicts").exists()
+
+
+def test_a_changed_schema_is_checked_again(tmp_path: Path) -> None:
+    """A file that passed and was then broken is reported: the verdict is of its content."""
+    _write(tmp_path / "schemas", GOOD)
+    SchemaRegistry.load(tmp_path / "schemas", tmp_path / "cache")
+    _write(tmp_path / "schemas", BROKEN)
+    registry = SchemaRegistry.load(tmp_path / "schemas", tmp_path / "cache")
+    assert registry.broken == {"s.json"}
+
+
+def test_a_cache_that_cannot_be_written_checks_every_time(
+    tmp_path: Path, meta: _CountingMeta
+) -> None:
+    """A cache dir that is a file: schemas load and are checked, no error."""
+    _write(tmp_path / "schemas", GOOD)
+    (tmp_path / "cache").write_text("not a folder")
+    for _ in range(2):
+        assert SchemaRegistry.load(tmp_path / "schemas", tmp_path / "cache").names == ["s.json"]
+    assert meta.checked == 2
