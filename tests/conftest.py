@@ -58,13 +58,14 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return root
 
 
+def run_cli(*args: str) -> Run:
+    """Run ``cassette-contracts ARGS...`` in-process, in the current working folder."""
+    out, err = io.StringIO(), io.StringIO()
+    code = main(list(args), out, err)
+    return Run(code, out.getvalue(), err.getvalue())
+
+
 @pytest.fixture
 def cli() -> Callable[..., Run]:
     """Run ``cassette-contracts ARGS...`` in-process."""
-
-    def run(*args: str) -> Run:
-        out, err = io.StringIO(), io.StringIO()
-        code = main(list(args), out, err)
-        return Run(code, out.getvalue(), err.getvalue())
-
-    return run
+    return run_cli

@@ -3,31 +3,21 @@ the CLI called in-process, and the real cassettes of ``tests/data``."""
 
 from __future__ import annotations
 
-import io
 import json
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from cassette_contracts import ContractMap, SchemaRegistry
-from cassette_contracts.cli import main
+
+from ..conftest import Run, run_cli
 
 DATA = Path(__file__).parents[1] / "data"
 REAL = DATA / "vcr_cassettes"
 SCHEMAS = DATA / "contracts_bodies" / "schemas"
 CORPUS = Path(__file__).parents[1] / "data" / "corpus"
-
-
-@dataclass(frozen=True)
-class Run:
-    """What one ``cassette-contracts`` command printed and returned."""
-
-    code: int
-    out: str
-    err: str
 
 
 @pytest.fixture
@@ -36,13 +26,7 @@ def body_cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[..., R
     work = tmp_path / "work"
     work.mkdir()
     monkeypatch.chdir(work)
-
-    def run(*args: str) -> Run:
-        out, err = io.StringIO(), io.StringIO()
-        code = main(list(args), out, err)
-        return Run(code, out.getvalue(), err.getvalue())
-
-    return run
+    return run_cli
 
 
 Contracts = Callable[..., tuple[ContractMap, SchemaRegistry]]

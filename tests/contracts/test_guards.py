@@ -9,7 +9,8 @@ from pathlib import Path
 from cassette_contracts.contracts.pins import pinned_by_contract
 from cassette_contracts.settings import load_settings
 
-from .conftest import REAL, SCHEMAS, Run
+from ..conftest import Run
+from .conftest import REAL, SCHEMAS
 
 GET_ME = REAL / "tweepy" / "test_client_get_me.yaml"
 

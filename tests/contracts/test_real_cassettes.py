@@ -10,7 +10,8 @@ from pathlib import Path
 
 import yaml
 
-from .conftest import REAL, SCHEMAS, Run
+from ..conftest import Run
+from .conftest import REAL, SCHEMAS
 
 GET_ME = REAL / "tweepy" / "test_client_get_me.yaml"  # requests, gzip !!binary body
 STREAM = REAL / "simonw-llm" / "test_tools_streaming" / "test_tools_streaming_variant_a.yaml"

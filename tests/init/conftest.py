@@ -1,9 +1,8 @@
-"""Fixtures of the ``init`` tests: real GitHub recordings, cassettes written from them, and the
-CLI called in-process in a working folder with no pyproject.toml."""
+"""Fixtures of the ``init`` tests: real GitHub recordings, cassettes written from them, and a
+working folder with no pyproject.toml (the in-process ``cli`` fixture is the suite's own)."""
 
 from __future__ import annotations
 
-import io
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -12,8 +11,6 @@ from typing import Any
 
 import pytest
 import yaml
-
-from cassette_contracts.cli import main
 
 GITHUB = Path(__file__).resolve().parents[1] / "data" / "realdata" / "github"
 
@@ -29,15 +26,6 @@ class Sample:
     @property
     def recorded_at(self) -> str:
         return str(self.meta["recorded_at"])
-
-
-@dataclass(frozen=True)
-class Run:
-    """What one ``cassette-contracts`` command printed and returned."""
-
-    code: int
-    out: str
-    err: str
 
 
 @pytest.fixture
@@ -104,15 +92,3 @@ def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.chdir(root)
     assert not any((p / "pyproject.toml").exists() for p in (root, *root.parents))
     return root
-
-
-@pytest.fixture
-def cli() -> Callable[..., Run]:
-    """Run ``cassette-contracts ARGS...`` in-process."""
-
-    def run(*args: str) -> Run:
-        out, err = io.StringIO(), io.StringIO()
-        code = main(list(args), out, err)
-        return Run(code, out.getvalue(), err.getvalue())
-
-    return run

@@ -19,25 +19,11 @@ import vcr.serializers.yamlserializer  # noqa: F401
 
 from cassette_contracts.contracts.mapping import ContractMap
 
-PYPROJECT = """\
-[tool.cassette_contracts]
-cassettes = "cassettes"
-schemas = "schemas"
+from ..plugin.conftest import PYPROJECT, TEST_HEADER
 
-[tool.pytest.ini_options]
-addopts = ["--record-mode=none", "--block-network", "-p", "no:cacheprovider"]
-"""
-
-TESTS = """\
-import pytest
-import requests
-
-
-@pytest.fixture(scope="module")
-def vcr_cassette_dir(contract_cassettes_dir):
-    return str(contract_cassettes_dir)
-
-
+TESTS = (
+    TEST_HEADER
+    + """\
 @pytest.mark.vcr("users.yaml")
 def test_profiles():
     for name in {names!r}:
@@ -47,6 +33,7 @@ def test_profiles():
         user.get("bio")
         user.get("pronouns")  # in no recording: reported, never invented
 """
+)
 
 
 @pytest.fixture
