@@ -9,6 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from cassette_contracts.coverage.reads import ReadRecorder
+from cassette_contracts.settings import load_settings
+
 from ..conftest import Run
 
 
@@ -94,3 +97,26 @@ def test_console_script(project: Path) -> None:
     )
     assert done.returncode == 0, done.stderr
     assert "all contracts hold" in done.stdout
+
+
+def test_coverage_before_any_test_run_says_to_run_the_tests(
+    project: Path, cli: Callable[..., Run]
+) -> None:
+    """`coverage` with no recorded run: exit 2 and one line saying to run the tests first."""
+    run = cli("coverage")
+    assert run.code == 2
+    assert "no contract coverage data in" in run.err
+    assert "run the tests first" in run.err
+    assert run.err.count("\n") == 1
+
+
+def test_coverage_of_a_run_whose_code_parsed_every_response_itself_is_a_report(
+    project: Path, cli: Callable[..., Run]
+) -> None:
+    """A run that only saw untracked payloads recorded something: the report says "not tracked"."""
+    recorder = ReadRecorder()
+    recorder.note_untracked("github.user")
+    recorder.save(load_settings().coverage_dir, "master")
+    run = cli("coverage")
+    assert run.code in (0, 1), run.err
+    assert "github.user: not tracked" in run.out
