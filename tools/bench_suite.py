@@ -14,8 +14,8 @@ Every figure is a subprocess run of this virtualenv's Python. Machines are noisy
 run in rounds, every variant once per round in rotated order, and compared as ratios of
 medians taken in the same run; two-way comparisons (plugin vs plain on the big cassette, the
 CLI against ``--against REV``) alternate A/B pairs. The ratios that decide a target (plugin
-on / plain pytest-recording, a suite that replays nothing with the plugin loaded / not, now /
-``--against``) are also given as the median of per-pair ratios, wall and CPU, with their
+on / plain pytest-recording serial and at ``-n 2``, a suite that replays nothing with the
+plugin loaded / not, now / ``--against``) are also given as the median of per-pair ratios, wall and CPU, with their
 quartiles, over the table's rounds plus extra back-to-back pairs (four times the rounds for
 the cheap suites that replay nothing). Peak memory is the child's ``ru_maxrss``.
 
@@ -399,7 +399,7 @@ def suite_section(paths: dict[str, Path], count: int, scratch: Path, old: Path |
     rounds(variants, count, scratch, "200-test suites")
     # The ratios that decide a target get more pairs than the table's rounds: the suites that
     # replay nothing are cheap and differ little, so they get the most.
-    parallel = pairs(plugin2, plain2, count, 0, scratch)
+    parallel = pairs(plugin2, plain2, count, count, scratch, "plugin on / plain, -n 2")
     against = against2 = behind = None
     if old is not None:
         against2 = pairs(plugin2, variants[-1], count, 0, scratch)
