@@ -15,9 +15,10 @@ run in rounds, every variant once per round in rotated order, and compared as ra
 medians taken in the same run; two-way comparisons (plugin vs plain on the big cassette, the
 CLI against ``--against REV``) alternate A/B pairs. The ratios that decide a target (plugin
 on / plain pytest-recording serial and at ``-n 2``, a suite that replays nothing with the
-plugin loaded / not, now / ``--against``) are also given as the median of per-pair ratios, wall and CPU, with their
-quartiles, over the table's rounds plus extra back-to-back pairs (four times the rounds for
-the cheap suites that replay nothing). Peak memory is the child's ``ru_maxrss``.
+plugin loaded / not, now / ``--against``) are also given as the median of per-pair ratios,
+wall and CPU, with their quartiles, over the table's rounds plus extra back-to-back pairs
+(four times the rounds for the cheap suites that replay nothing). Peak memory is the child's
+``ru_maxrss``.
 
 ``--against REV`` adds the plugin-on suite and the CLI rows as they are at git revision REV
 (its ``src/`` exported and put first on ``PYTHONPATH``), measured in the same rounds: a before /
