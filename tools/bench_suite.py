@@ -13,7 +13,12 @@ Builds, in a temporary folder, from this repository's committed real cassettes a
 Every figure is a subprocess run of this virtualenv's Python. Machines are noisy, so suites are
 run in rounds, every variant once per round in rotated order, and compared as ratios of
 medians taken in the same run; two-way comparisons (plugin vs plain on the big cassette, the
-CLI against ``--against REV``) alternate A/B pairs. Peak memory is the child's ``ru_maxrss``.
+CLI against ``--against REV``) alternate A/B pairs. The ratios that decide a target (plugin
+on / plain pytest-recording serial and at ``-n 2``, a suite that replays nothing with the
+plugin loaded / not, now / ``--against``) are also given as the median of per-pair ratios,
+wall and CPU, with their quartiles, over the table's rounds plus extra back-to-back pairs
+(four times the rounds for the cheap suites that replay nothing). Peak memory is the child's
+``ru_maxrss``.
 
 ``--against REV`` adds the plugin-on suite and the CLI rows as they are at git revision REV
 (its ``src/`` exported and put first on ``PYTHONPATH``), measured in the same rounds: a before /
@@ -293,6 +298,44 @@ def rounds(
         print(f"  {label}: round {index + 1}/{count} done", file=sys.stderr, flush=True)
 
 
+Pairs = list[tuple[Run, Run]]
+
+
+def pairs(
+    first: Variant, second: Variant, table: int, more: int, scratch: Path, label: str = ""
+) -> Pairs:
+    """The table's ``table`` rounds as (first, second) pairs, then ``more`` A/B pairs run back
+    to back, alternating which runs first (their runs count in the variants' medians too)."""
+    matched = list(zip(first.runs[:table], second.runs[:table], strict=True))
+    for index in range(more):
+        order = (first, second) if index % 2 == 0 else (second, first)
+        done = {id(variant): run(variant, scratch) for variant in order}
+        first.runs.append(done[id(first)])
+        second.runs.append(done[id(second)])
+        matched.append((done[id(first)], done[id(second)]))
+    if more:
+        print(f"  {label}: {more} more pairs done", file=sys.stderr, flush=True)
+    return matched
+
+
+def paired_ratio(matched: Pairs) -> str:
+    """Medians (and quartiles) of the per-pair ``first / second`` ratios, wall and CPU.
+
+    The two runs of a pair are taken together, so a slow stretch of a busy machine slows both:
+    the ratio of each pair is steadier than the ratio of two medians.
+    """
+
+    def spread(values: list[float]) -> str:
+        if len(values) < 4:
+            return f"{statistics.median(values):.3f}"
+        low, _, high = statistics.quantiles(values, n=4)
+        return f"{statistics.median(values):.3f} (quartiles {low:.3f}-{high:.3f})"
+
+    walls = [a.seconds / b.seconds for a, b in matched]
+    cpus = [a.cpu / b.cpu for a, b in matched]
+    return f"wall {spread(walls)}, CPU {spread(cpus)}; {len(matched)} pairs"
+
+
 def pytest_argv(module: str, *options: str) -> list[str]:
     return ["-m", "pytest", "-q", f"tests/{module}", *options]
 
@@ -355,6 +398,16 @@ def suite_section(paths: dict[str, Path], count: int, scratch: Path, old: Path |
         variants.append(Variant("plugin on, at --against", plugin.argv, suite, old))
         variants.append(Variant("plugin on, -n 2, at --against", plugin2.argv, suite, old))
     rounds(variants, count, scratch, "200-test suites")
+    # The ratios that decide a target get more pairs than the table's rounds: the suites that
+    # replay nothing are cheap and differ little, so they get the most.
+    parallel = pairs(plugin2, plain2, count, count, scratch, "plugin on / plain, -n 2")
+    against = against2 = behind = None
+    if old is not None:
+        against2 = pairs(plugin2, variants[-1], count, 0, scratch)
+        behind = pairs(variants[-2], plain, count, 0, scratch)
+        against = pairs(plugin, variants[-2], count, count, scratch, "now / at --against")
+    nothing = pairs(nohttp, nohttp_off, count, 4 * count, scratch, "replaying nothing")
+    serial_pairs = pairs(plugin, plain, count, count, scratch, "plugin on / plain")
 
     rows = [
         (
@@ -369,9 +422,6 @@ def suite_section(paths: dict[str, Path], count: int, scratch: Path, old: Path |
         )
         for v in variants
     ]
-    per_round = statistics.median(
-        p.seconds / q.seconds for p, q in zip(plugin.runs, plain.runs, strict=True)
-    )
     headers = ("suite", "wall s", "/ no HTTP", "/ plain", "CPU s", "CPU / no HTTP", "CPU / plain")
     out = [
         f"## 200-test replay suite ({count} rounds; medians; RSS: peak of the pytest process)",
@@ -380,11 +430,18 @@ def suite_section(paths: dict[str, Path], count: int, scratch: Path, old: Path |
         "",
         "CPU: user + system seconds of pytest and its xdist workers (steadier than wall on a "
         "busy machine; at -n 2 it adds both workers up)",
-        f"plugin on / plain pytest-recording, median of per-round wall ratios: {per_round:.2f}",
-        "a suite that replays nothing, plugin loaded / not loaded: "
-        f"wall {nohttp.median / nohttp_off.median:.2f}, "
-        f"CPU {nohttp.median_cpu / nohttp_off.median_cpu:.2f}",
+        "",
+        "The ratios that decide a target, as medians of per-pair ratios (each pair run back to "
+        "back, in alternating order; the table's rounds count as pairs too):",
+        f"- plugin on / plain pytest-recording, serial: {paired_ratio(serial_pairs)}",
+        f"- a suite that replays nothing, plugin loaded / not loaded: {paired_ratio(nothing)}",
+        f"- plugin on, -n 2 / plain, -n 2: {paired_ratio(parallel)}",
     ]
+    if against is not None and against2 is not None and behind is not None:
+        out.append(f"- plugin on, now / at --against: {paired_ratio(against)}")
+        out.append(f"- plugin on, -n 2, now / at --against: {paired_ratio(against2)}")
+        out.append(f"- plugin on at --against / plain, serial: {paired_ratio(behind)}")
+    out.append("")
     serial = [plain, plugin, *(variants[-2:-1] if old is not None else [])]
     for v in serial:
         first, rest = first_vs_rest(v)

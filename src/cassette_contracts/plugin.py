@@ -114,8 +114,12 @@ def contract_cassettes_dir(pytestconfig: pytest.Config) -> Path:
 
 def pytest_recording_configure(config: pytest.Config, vcr: Any) -> None:
     """Keep cassette metadata; follow ``--contract-cassettes``; while recording, scrub secrets
-    and store real hosts."""
+    and store real hosts. vcrpy skips its patchers of HTTP libraries that are not installed
+    (``cassettes.patchers``)."""
+    from .cassettes.patchers import skip_missing_patchers
     from .cassettes.persister import MetadataAwarePersister
+
+    skip_missing_patchers(vcr)
 
     extra_paths = list(getattr(vcr.persister, "extra_paths", []))
     vcr.register_persister(MetadataAwarePersister(extra_paths))

@@ -76,6 +76,7 @@ class PluginState:
     coverage: CoverageReport | None = None
     _contracts: tuple[ContractMap, SchemaRegistry] | None = None
     _loaded: bool = False
+    _has_contracts: bool | None = None
     _load_error: str | None = None
     _finish_error: str | None = None
     _lines: dict[str, list[int | None]] = field(default_factory=dict)
@@ -152,8 +153,11 @@ class PluginState:
 
     @property
     def has_contracts(self) -> bool:
-        """The project has a contracts.toml (without one, the plugin is inert)."""
-        return self.settings.contracts.is_file()
+        """The project has a contracts.toml (without one, the plugin is inert); looked at once
+        per session, like the contracts are loaded once."""
+        if self._has_contracts is None:
+            self._has_contracts = self.settings.contracts.is_file()
+        return self._has_contracts
 
     def contracts(self) -> tuple[ContractMap, SchemaRegistry] | None:
         """The contract map and schemas; None when the project has none or they are broken."""

@@ -25,7 +25,9 @@ _WORKER_ID = re.compile(r"[A-Za-z0-9_.-]+\Z")
 
 
 def save_worker_file(directory: str | os.PathLike[str], worker_id: str, text: str) -> Path:
-    """Write ``text`` to ``<directory>/<worker_id>.json`` atomically (``cassettes.atomic``)."""
+    """Write ``text`` to ``<directory>/<worker_id>.json`` atomically (``cassettes.atomic``),
+    not durably: the next run writes it again, and after a power loss a damaged file is
+    reported by its reader as malformed (delete it and re-run pytest)."""
     if not _WORKER_ID.match(worker_id):
         raise UsageError(
             f"worker id {worker_id!r} is not usable as a file name: use letters, digits, "
@@ -34,7 +36,7 @@ def save_worker_file(directory: str | os.PathLike[str], worker_id: str, text: st
     folder = Path(directory)
     folder.mkdir(parents=True, exist_ok=True)
     target = folder / f"{worker_id}.json"
-    atomic_write_bytes(target, text.encode("utf-8"))
+    atomic_write_bytes(target, text.encode("utf-8"), durable=False)
     return target
 
 

@@ -258,3 +258,21 @@ def test_a_contract_only_parsed_untracked_is_reported_as_not_tracked() -> None:
     reads.note_untracked("github.repos_get")
     text = coverage_report(reads, {"github.repos_get": {"$.name"}}).render("text")
     assert text.startswith("-    github.repos_get: not tracked: ")
+
+
+def test_each_site_file_is_resolved_once_per_report(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Many reads through one source file resolve that file (and the root) once."""
+    recorder = recorded(*(f"field_{i}" for i in range(20)))
+    resolved: list[str] = []
+    real = Path.resolve
+
+    def counted(self: Path, strict: bool = False) -> Path:
+        resolved.append(str(self))
+        return real(self, strict)
+
+    monkeypatch.setattr(Path, "resolve", counted)
+    report = coverage_report(recorder, {}, root=Path(THIS_FILE).parents[2])
+    assert {read.file for read in report.unpinned_reads} == {"tests/coverage/test_report.py"}
+    assert len(resolved) == 2

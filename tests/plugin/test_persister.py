@@ -115,3 +115,22 @@ def test_other_serializers_are_left_to_vcrpy(tmp_path: Path) -> None:
     loaded, _, _ = _persister._load(str(path), jsonserializer)
     assert loaded[0].uri == requests[0].uri
     assert not _persister._parsed
+
+
+def test_cache_keeps_the_most_recently_used_within_its_bytes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Beyond CACHE_BYTES of cassette files the least recently used go, one by one."""
+    size = USER.stat().st_size
+    monkeypatch.setattr(_persister, "CACHE_BYTES", 2 * size)
+    paths = []
+    for name in ("a", "b", "c"):
+        (tmp_path / name).mkdir()
+        paths.append(_old_copy(tmp_path / name))
+    a, b, c = (str(p) for p in paths)
+    calls = _counting(monkeypatch)
+    for path in (a, b, a, c, a, b):  # c drops b (a was used since); b drops c
+        _persister._load(path, yamlserializer)
+    assert len(calls) == 4  # a, b, c, b
+    assert sorted(key[0] for key in _persister._parsed) == sorted([a, b])
+    assert _persister._parsed.size == 2 * size

@@ -156,3 +156,26 @@ def test_interaction_without_contract_fails_when_strict_else_warns(
                 "(strict = false):"
             ]
         )
+
+
+def test_vcrpy_skips_patchers_of_libraries_not_installed(pytester: pytest.Pytester) -> None:
+    """A replaying test's cassette skips exactly the patcher groups whose library is missing."""
+    _project(pytester.path, {"login": "octo", "public_repos": 8})
+    (pytester.path / "tests" / "test_client.py").write_text(
+        TESTS.format(url="https://api.github.com/users/octo")
+        + """
+
+@pytest.mark.vcr
+def test_fetch_user_skips(vcr):
+    from vcr.patch import PATCHER_NAMES
+    from cassette_contracts.cassettes.patchers import missing_patcher_groups
+
+    missing = missing_patcher_groups(PATCHER_NAMES)
+    assert missing and set(vcr.skip_patchers) == set(missing)
+"""
+    )
+    default = pytester.path / "tests" / "cassettes" / "test_client"
+    (default / "test_fetch_user_skips.yaml").write_text(
+        (default / "test_fetch_user.yaml").read_text()
+    )
+    pytester.runpytest().assert_outcomes(passed=2)

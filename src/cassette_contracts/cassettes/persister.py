@@ -35,7 +35,31 @@ Origin = tuple[str, int]
 #: Parsed cassettes kept for the session, most recently used last, up to this many bytes of
 #: cassette files (a parsed cassette takes a few times its file size).
 CACHE_BYTES = 32_000_000
-_parsed: OrderedDict[tuple[str, int, int, int], tuple[int, Any]] = OrderedDict()
+_Key = tuple[str, int, int, int]
+
+
+class _Parsed(OrderedDict[_Key, tuple[int, Any]]):
+    """Parsed cassettes by (path, size, mtime, inode), least recently used first, with the sum
+    of their file sizes kept as they come and go (an insert costs the same with 10 cassettes
+    kept as with 10,000)."""
+
+    size = 0
+
+    def keep(self, key: _Key, size: int, document: Any) -> None:
+        """Keep a parsed cassette; the least recently used go beyond ``CACHE_BYTES``."""
+        if key in self:
+            self.size -= self.pop(key)[0]
+        self[key] = (size, document)
+        self.size += size
+        while self.size > CACHE_BYTES:
+            self.size -= self.popitem(last=False)[1][0]
+
+    def clear(self) -> None:
+        super().clear()
+        self.size = 0
+
+
+_parsed = _Parsed()
 
 
 class _Document:
@@ -94,9 +118,7 @@ def _parsed_yaml(path: str, stat: os.stat_result, text: str) -> Any | None:
     # Only a file older than a second is trusted to be unchanged under the same stat (a
     # rewrite within one mtime tick keeps it), as in `check`'s result cache.
     if stat.st_mtime_ns < time.time_ns() - 1_000_000_000 and stat.st_size <= CACHE_BYTES:
-        _parsed[key] = (stat.st_size, _fresh(document))
-        while sum(size for size, _ in _parsed.values()) > CACHE_BYTES:
-            _parsed.popitem(last=False)
+        _parsed.keep(key, stat.st_size, _fresh(document))
     return document
 
 

@@ -89,8 +89,9 @@ def coverage_report(
     Paths are in the ``_jsonpath`` notation (ValueError for a pin that is not such a path).
     """
     by_contract: dict[str, list[FieldRead]] = {}
+    shown = _Shown(root)
     for read in reads.reads().values():
-        by_contract.setdefault(read.contract, []).append(_relative(read, root))
+        by_contract.setdefault(read.contract, []).append(shown.read(read))
     result = []
     for contract in sorted(set(by_contract) | set(pinned) | reads.untracked):
         contract_reads = by_contract.get(contract, [])
@@ -115,15 +116,26 @@ def coverage_report(
     return CoverageReport(tuple(result))
 
 
-def _relative(read: FieldRead, root: str | os.PathLike[str] | None) -> FieldRead:
-    if root is None:
-        return read
-    base = Path(root).resolve()
-    sites = []
-    for filename, line in read.sites:
-        try:
-            shown = Path(filename).resolve().relative_to(base).as_posix()
-        except ValueError:
-            shown = filename
-        sites.append((shown, line))
-    return FieldRead(read.contract, read.path, tuple(sorted(set(sites))), read.optional)
+class _Shown:
+    """Sites under ``root`` shown relative to it; each file resolved once per report (a run
+    reads through a few source files, many times)."""
+
+    def __init__(self, root: str | os.PathLike[str] | None) -> None:
+        self.base = None if root is None else Path(root).resolve()
+        self.files: dict[str, str] = {}
+
+    def file(self, filename: str, base: Path) -> str:
+        if filename not in self.files:
+            try:
+                shown = Path(filename).resolve().relative_to(base).as_posix()
+            except ValueError:
+                shown = filename
+            self.files[filename] = shown
+        return self.files[filename]
+
+    def read(self, read: FieldRead) -> FieldRead:
+        base = self.base
+        if base is None:
+            return read
+        sites = sorted({(self.file(filename, base), line) for filename, line in read.sites})
+        return FieldRead(read.contract, read.path, tuple(sites), read.optional)
