@@ -1,5 +1,8 @@
 """Cassette discovery: the one walk from the paths a user gives to the cassette files
 (``.yaml``, ``.yml``, ``.json``), sorted, with a UsageError naming a path that is not there.
+
+The walk works on strings (``cassette_files``): on a warm ``check`` of ten thousand files,
+building, hashing and comparing ``Path`` objects cost more than the directory listings.
 """
 
 from __future__ import annotations
@@ -10,13 +13,12 @@ from os import PathLike
 from pathlib import Path
 
 from ..errors import UsageError
-from .shapes import (
-    JSON_SUFFIXES,
-)
 
-__all__ = ["iter_cassette_paths"]
+__all__ = ["cassette_files", "iter_cassette_paths"]
 
-CASSETTE_SUFFIXES = (".yaml", ".yml", *JSON_SUFFIXES)
+# ``shapes.JSON_SUFFIXES`` plus YAML, spelled out here: importing ``shapes`` imports PyYAML,
+# which a warm ``check`` never needs (tests/cassettes pin that the two agree).
+CASSETTE_SUFFIXES = (".yaml", ".yml", ".json")
 
 
 def iter_cassette_paths(paths: Iterable[str | PathLike[str]]) -> list[Path]:
@@ -28,23 +30,41 @@ def iter_cassette_paths(paths: Iterable[str | PathLike[str]]) -> list[Path]:
     UsageError. Symlinked folders are followed (reading through one is harmless, and skipping
     it would pass cassettes nobody checked), each real folder once, so a link loop ends.
     """
-    found: set[Path] = set()
+    return [Path(name) for name in cassette_files(paths)]
+
+
+def cassette_files(paths: Iterable[str | PathLike[str]]) -> list[str]:
+    """:func:`iter_cassette_paths` as strings, each ``str`` of the ``Path`` it names, in the
+    same order."""
+    found: set[str] = set()
     for each in paths:
         path = Path(each)
         if path.is_dir():
-            found.update(_walk(path))
+            found.update(_walk(str(path)))
         elif path.is_file():
-            found.add(path)
+            found.add(str(path))
         else:
             raise UsageError(f"no such cassette file or folder: {path}")
-    return sorted(found)
+    return sorted(found, key=_path_order)
 
 
-def _walk(root: Path) -> Iterable[Path]:
+def _path_order(name: str) -> list[str]:
+    """The sort key ``PurePosixPath`` compares by (its parts, the root one part of its own)
+    for a name spelled as ``str(Path(...))`` spells it."""
+    if not name.startswith("/"):
+        return name.split("/")
+    root = "//" if name.startswith("//") and not name.startswith("///") else "/"
+    rest = name[len(root) :]
+    return [root, *rest.split("/")] if rest else [root]
+
+
+def _walk(root: str) -> Iterable[str]:
+    """Cassette files below folder ``root`` (spelled as ``str(Path(...))``), each spelled the
+    same way: ``entry.path`` is ``folder/name``, except below ``.`` where it is ``name``."""
     seen: set[str] = set()
     # (folder, its real path when known without asking: a subfolder that is no symlink is
     # its parent's real path plus its name; only links are resolved)
-    folders: list[tuple[str, str | None]] = [(os.fspath(root), None)]
+    folders: list[tuple[str, str | None]] = [(root, None)]
     while folders:
         folder, real = folders.pop()
         if real is None:
@@ -56,14 +76,15 @@ def _walk(root: Path) -> Iterable[Path]:
             entries = list(os.scandir(folder))
         except OSError:
             continue
+        here = folder != "."
         for entry in entries:  # DirEntry: the type from the directory listing, no stat
             try:
                 if entry.is_dir():
                     known = None if entry.is_symlink() else os.path.join(real, entry.name)
-                    folders.append((entry.path, known))
+                    folders.append((entry.path if here else entry.name, known))
                 elif (
                     os.path.splitext(entry.name)[1].lower() in CASSETTE_SUFFIXES and entry.is_file()
                 ):
-                    yield Path(entry.path)
+                    yield entry.path if here else entry.name
             except OSError:
                 continue
