@@ -211,9 +211,10 @@ def _remove_cassette(root: Path) -> None:
     (root / "cassettes" / "ntfy" / "publish.yaml").unlink()
 
 
-@pytest.mark.parametrize(
-    "change", [_edit_schema, _edit_contracts, _add_schema, _remove_cassette], ids=lambda f: f.__name__
-)
+CHANGES = [_edit_schema, _edit_contracts, _add_schema, _remove_cassette]
+
+
+@pytest.mark.parametrize("change", CHANGES, ids=lambda f: f.__name__)
 def test_warm_answer_is_not_used_after_a_change(
     settled: Path, cli: Callable[..., Run], loads: list[Path], change: Callable[[Path], None]
 ) -> None:
