@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -43,3 +44,13 @@ def test_files_are_spelled_and_sorted_as_paths(tree: Path, given: list[str]) -> 
 def test_every_json_suffix_is_a_cassette_suffix() -> None:
     """Discovery spells the suffixes out (no YAML import); they include every JSON one."""
     assert set(JSON_SUFFIXES) <= set(CASSETTE_SUFFIXES)
+
+
+@pytest.mark.parametrize(
+    "name", ["x.yaml", "A.YML", "b.Json", ".yaml", "..yaml", "a..yaml", ".x.json", "c.txt", "yaml"]
+)
+def test_a_cassette_name_is_one_with_a_cassette_suffix(tmp_path: Path, name: str) -> None:
+    """A folder's file is a cassette when ``os.path.splitext`` gives it a cassette suffix."""
+    (tmp_path / name).write_text("")
+    expected = os.path.splitext(name)[1].lower() in CASSETTE_SUFFIXES
+    assert cassette_files([tmp_path]) == ([str(tmp_path / name)] if expected else [])

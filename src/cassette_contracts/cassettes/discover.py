@@ -48,14 +48,21 @@ def cassette_files(paths: Iterable[str | PathLike[str]]) -> list[str]:
     return sorted(found, key=_path_order)
 
 
-def _path_order(name: str) -> list[str]:
-    """The sort key ``PurePosixPath`` compares by (its parts, the root one part of its own)
-    for a name spelled as ``str(Path(...))`` spells it."""
+def _path_order(name: str) -> str:
+    """A sort key ordering names spelled as ``str(Path(...))`` as ``PurePosixPath`` orders
+    them (by their parts, the root a part of its own): the parts joined by NUL, which sorts
+    before any character a part may hold, so a part sorts before its own extensions."""
     if not name.startswith("/"):
-        return name.split("/")
+        return name.replace("/", "\0")
     root = "//" if name.startswith("//") and not name.startswith("///") else "/"
-    rest = name[len(root) :]
-    return [root, *rest.split("/")] if rest else [root]
+    return root + "\0" + name[len(root) :].replace("/", "\0")
+
+
+def _is_cassette_name(name: str) -> bool:
+    """``os.path.splitext(name)[1].lower() in CASSETTE_SUFFIXES``, without the call: a name
+    of only dots before its suffix (``.yaml``) has no suffix."""
+    lower = name.lower()
+    return lower.endswith(CASSETTE_SUFFIXES) and bool(lower.rpartition(".")[0].strip("."))
 
 
 def _walk(root: str) -> Iterable[str]:
@@ -82,9 +89,7 @@ def _walk(root: str) -> Iterable[str]:
                 if entry.is_dir():
                     known = None if entry.is_symlink() else os.path.join(real, entry.name)
                     folders.append((entry.path if here else entry.name, known))
-                elif (
-                    os.path.splitext(entry.name)[1].lower() in CASSETTE_SUFFIXES and entry.is_file()
-                ):
+                elif _is_cassette_name(entry.name) and entry.is_file():
                     yield entry.path if here else entry.name
             except OSError:
                 continue

@@ -85,20 +85,26 @@ def _harness_sources() -> list[Path]:
     return sorted(sources)
 
 
-def _harness_digest() -> str:
-    """Changes whenever this package's checking code or jsonschema changes."""
-    from importlib.metadata import version
-
-    digest = hashlib.sha256(f"{_CACHE_FORMAT}\0{version('jsonschema')}".encode())
+def _harness_digest(library_version: str) -> str:
+    """Changes whenever this package's checking code or jsonschema (``library_version``)
+    changes."""
+    digest = hashlib.sha256(f"{_CACHE_FORMAT}\0{library_version}".encode())
     for path in _harness_sources():
         digest.update(path.read_bytes())
     return digest.hexdigest()
 
 
 @cache
+def _library_version() -> str:
+    from importlib.metadata import version
+
+    return version("jsonschema")
+
+
+@cache
 def _harness_version() -> str:
     """``_harness_digest`` of the code this process runs (read once)."""
-    return _harness_digest()
+    return _harness_digest(_library_version())
 
 
 def environment_key(contract_map: ContractMap, registry: SchemaRegistry) -> str:
@@ -240,11 +246,15 @@ def _environment_names(contracts: Path, schemas: list[Path]) -> list[str] | None
 
 def _run_key(environment: list[tuple[str, list[int]]], files: list[tuple[str, list[int]]]) -> str:
     """The key of a run's answer: the working folder (violations name cassettes relative to
-    it), then every input, by name and stat, the cassettes in the order checked."""
-    lines = [f"{_WARM_FORMAT}\0{os.getcwd()}"]
+    it), then every input, by name and stat, the cassettes in the order checked. Each name is
+    prefixed by its length: no two lists of names spell the same text."""
+    cwd = os.getcwd()
+    lines = [f"{_WARM_FORMAT}\0{len(cwd)}\0{cwd}"]
     for part in (environment, files):
         lines.append(f"{len(part)}")
-        lines += [f"{name}\0{row[0]}\0{row[1]}\0{row[2]}\0{row[3]}" for name, row in part]
+        lines += [
+            f"{len(name)}\0{name}\0{row[0]}\0{row[1]}\0{row[2]}\0{row[3]}" for name, row in part
+        ]
     text = "\n".join(lines)
     return hashlib.sha256(text.encode("utf-8", "surrogateescape")).hexdigest()
 
@@ -362,7 +372,7 @@ def _settled_environment(
         return None
     try:
         contracts = hashlib.sha256(contract_map.path.read_bytes()).hexdigest()
-        harness = _harness_digest()
+        harness = _harness_digest(_library_version())
     except OSError:
         return None
     if (
