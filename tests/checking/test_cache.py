@@ -52,6 +52,26 @@ def test_corrupt_cache_is_rebuilt(project: Path, cli: Callable[..., Run]) -> Non
     assert _json(cli("check", "--format", "json"))["cached_files"] == 4
 
 
+def test_corrupt_warm_answers_are_ignored(settled: Path, cli: Callable[..., Run]) -> None:
+    """A file of kept answers that is not what we wrote is ignored and replaced."""
+    cli("check")
+    (settled / WARM).write_text('{"format": 1, "runs": {"x": [1, 2')
+    run = cli("check", "--format", "json")
+    assert (run.code, _json(run)["cached_files"]) == (0, 4)
+    assert json.loads((settled / WARM).read_text())["format"] == 1
+
+
+def test_damaged_warm_answer_is_not_used(settled: Path, cli: Callable[..., Run]) -> None:
+    """A kept answer of the wrong shape is passed over: the files are looked up one by one."""
+    first = cli("check", "--format", "json")
+    stored = json.loads((settled / WARM).read_text())
+    for answer in stored["runs"].values():
+        answer["rows"] = [{"nonsense": 1}]
+    (settled / WARM).write_text(json.dumps(stored))
+    run = cli("check", "--format", "json")
+    assert _json(run) == {**_json(first), "cached_files": 4}
+
+
 def test_damaged_entry_is_checked_again(project: Path, cli: Callable[..., Run]) -> None:
     """An entry of the wrong shape is dropped and its cassette checked afresh."""
     cli("check")

@@ -333,12 +333,15 @@ def remember_run(
         return
     runs = _load_runs(cache_dir)
     key = _run_key(environment, files)
-    runs.pop(key, None)
-    runs[key] = {
+    answer = {
         "rows": [dict(row.__dict__) for row in result.rows],
         "violations": [violation.to_dict() for violation in result.violations],
         "interactions": result.interactions,
     }
+    if runs.get(key) == answer:
+        return  # kept already
+    runs.pop(key, None)
+    runs[key] = answer
     for old in list(runs)[:-_RUNS_KEPT]:
         del runs[old]
     document = {"format": _WARM_FORMAT, "runs": runs}
