@@ -273,7 +273,7 @@ def _check_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _check(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
-    from .cassettes.discover import cassette_files
+    from .cassettes.discover import find_cassette_files, in_path_order
     from .rendering import render
     from .settings import load_settings
 
@@ -288,12 +288,12 @@ def _check(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     if args.no_cache:
         settings = dataclasses.replace(settings, cache_dir=None)
     _recover(settings, stderr)
-    files = cassette_files(args.paths or [settings.cassettes])
+    found = find_cassette_files(args.paths or [settings.cassettes])
     result = None
     if settings.cache_dir is not None:  # nothing changed: the last answer, nothing loaded
         from .checking.cache import cached_run
 
-        result = cached_run(files, settings.contracts, settings.schemas, settings.cache_dir)
+        result = cached_run(found, settings.contracts, settings.schemas, settings.cache_dir)
     if result is None:
         from pathlib import Path
 
@@ -304,7 +304,7 @@ def _check(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
         contract_map = ContractMap.load(settings.contracts)
         registry = SchemaRegistry.load(settings.schemas, settings.cache_dir)
         result = check(
-            [Path(name) for name in files],
+            [Path(name) for name in in_path_order(found)],
             contract_map,
             registry,
             cache_dir=settings.cache_dir,

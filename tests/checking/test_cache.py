@@ -195,6 +195,18 @@ def test_warm_run_loads_no_schema(
     assert _json(second) == {**_json(first), "cached_files": 5}
 
 
+def test_warm_answer_whatever_the_order_paths_are_named_in(
+    settled: Path, cli: Callable[..., Run], loads: list[Path]
+) -> None:
+    """The same cassettes named in another order get the same answer, without a load."""
+    shutil.copy(CORPUS / "bad_cassettes" / "type_changed.yaml", settled / "cassettes")
+    first = cli("check", "cassettes/type_changed.yaml", "cassettes/github", "cassettes/ntfy")
+    second = cli("check", "cassettes/ntfy", "cassettes/github", "cassettes/type_changed.yaml")
+    assert (len(loads), second.code) == (1, 1)
+    assert " (4 from cache)" in second.out
+    assert second.out.replace(" (4 from cache)", "") == first.out
+
+
 @pytest.mark.parametrize("fmt", ["text", "json", "junit", "markdown", "github"])
 def test_warm_answer_is_the_cached_one_byte_for_byte(
     settled: Path, cli: Callable[..., Run], fmt: str

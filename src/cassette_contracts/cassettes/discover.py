@@ -14,7 +14,7 @@ from pathlib import Path
 
 from ..errors import UsageError
 
-__all__ = ["cassette_files", "iter_cassette_paths"]
+__all__ = ["cassette_files", "find_cassette_files", "in_path_order", "iter_cassette_paths"]
 
 # ``shapes.JSON_SUFFIXES`` plus YAML, spelled out here: importing ``shapes`` imports PyYAML,
 # which a warm ``check`` never needs (tests/cassettes pin that the two agree).
@@ -36,6 +36,12 @@ def iter_cassette_paths(paths: Iterable[str | PathLike[str]]) -> list[Path]:
 def cassette_files(paths: Iterable[str | PathLike[str]]) -> list[str]:
     """:func:`iter_cassette_paths` as strings, each ``str`` of the ``Path`` it names, in the
     same order."""
+    return in_path_order(find_cassette_files(paths))
+
+
+def find_cassette_files(paths: Iterable[str | PathLike[str]]) -> set[str]:
+    """The names :func:`cassette_files` lists, unordered (for a caller that may not need the
+    order: a warm ``check``)."""
     found: set[str] = set()
     for each in paths:
         path = Path(each)
@@ -45,7 +51,12 @@ def cassette_files(paths: Iterable[str | PathLike[str]]) -> list[str]:
             found.add(str(path))
         else:
             raise UsageError(f"no such cassette file or folder: {path}")
-    return sorted(found, key=_path_order)
+    return found
+
+
+def in_path_order(names: Iterable[str]) -> list[str]:
+    """``names`` (spelled as ``str(Path(...))``) sorted as their ``Path`` s sort."""
+    return sorted(names, key=_path_order)
 
 
 def _path_order(name: str) -> str:
