@@ -54,3 +54,10 @@ def test_a_cassette_name_is_one_with_a_cassette_suffix(tmp_path: Path, name: str
     (tmp_path / name).write_text("")
     expected = os.path.splitext(name)[1].lower() in CASSETTE_SUFFIXES
     assert cassette_files([tmp_path]) == ([str(tmp_path / name)] if expected else [])
+
+
+def test_a_folder_named_like_a_cassette_is_walked(tmp_path: Path) -> None:
+    """A folder whose name ends in .yaml is a folder: the cassettes in it are found."""
+    (tmp_path / "old.yaml").mkdir()
+    (tmp_path / "old.yaml" / "user.yaml").write_text("")
+    assert cassette_files([tmp_path]) == [str(tmp_path / "old.yaml" / "user.yaml")]

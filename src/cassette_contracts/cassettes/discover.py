@@ -96,11 +96,11 @@ def _walk(root: str) -> Iterable[str]:
             continue
         here = folder != "."
         for entry in entries:  # DirEntry: the type from the directory listing, no stat
-            try:
-                if entry.is_dir():
+            try:  # the name first: most entries are cassettes, one type test each
+                if _is_cassette_name(entry.name) and entry.is_file():
+                    yield entry.path if here else entry.name
+                elif entry.is_dir():
                     known = None if entry.is_symlink() else os.path.join(real, entry.name)
                     folders.append((entry.path if here else entry.name, known))
-                elif _is_cassette_name(entry.name) and entry.is_file():
-                    yield entry.path if here else entry.name
             except OSError:
                 continue
