@@ -534,32 +534,38 @@ def _rate(payloads: int, seconds: float, whole: float) -> str:
     return f"{payloads / seconds:,.0f}" if seconds > 0.2 * whole else "(start)"
 
 
-def throughput_section(paths: dict[str, Path], scratch: Path, start: Variant) -> str:
+def throughput_section(
+    paths: dict[str, Path], scratch: Path, start: Variant, old: Path | None, warm_runs: int
+) -> str:
     many, big = paths["many"], paths["big"]
     many_count = int(str(paths["many_count"]))
     files = sum(1 for _ in many.rglob("*.yaml"))
     rows = []
+    sources = [("", None)] + ([(", at --against", old)] if old is not None else [])
     for label, target, payloads in (
         (f"{files} small files", many, many_count),
         (f"one 10,000-interaction cassette ({big.stat().st_size / 1e6:.0f} MB)", big, 10_000),
     ):
-        cache = scratch / f"cache-{target.name}"
-        for mode in ("cold", "warm"):  # cold: an empty cache, filled by this run
+        for suffix, pythonpath in sources:
+            cache = scratch / f"cache-{target.name}{'-against' if pythonpath else ''}"
             argv = ["-c", CLI, "check", "-j", "1", "--format", "json", "--cache-dir", str(cache)]
-            result = run(
-                Variant(f"check {mode} {label}", [*argv, str(target)], paths["suite"]), scratch
-            )
-            net, cpu = result.seconds - start.median, result.cpu - start.median_cpu
-            rows.append(
-                (
-                    f"{mode}, {label}",
-                    f"{result.seconds:.2f}",
-                    f"{payloads / result.seconds:,.0f}",
-                    _rate(payloads, net, result.seconds),
-                    _rate(payloads, cpu, result.cpu),
-                    f"{result.maxrss_mib:.0f}",
+            # cold: an empty cache, filled by this run; warm: the same cache again (median)
+            for mode, count in (("cold", 1), ("warm", warm_runs)):
+                name = f"check {mode} {label}{suffix}"
+                variant = Variant(name, [*argv, str(target)], paths["suite"], pythonpath)
+                variant.runs = [run(variant, scratch) for _ in range(count)]
+                seconds, cpu = variant.median, variant.median_cpu
+                net, cpu_net = seconds - start.median, cpu - start.median_cpu
+                rows.append(
+                    (
+                        f"{mode}, {label}{suffix}",
+                        f"{seconds:.2f}",
+                        f"{payloads / seconds:,.0f}",
+                        _rate(payloads, net, seconds),
+                        _rate(payloads, cpu_net, cpu),
+                        f"{max(r.maxrss_mib for r in variant.runs):.0f}",
+                    )
                 )
-            )
     headers = ("run", "wall s", "payloads/s", "net of start", "per CPU s, net", "RSS MiB")
     return "\n".join(
         [
@@ -567,9 +573,9 @@ def throughput_section(paths: dict[str, Path], scratch: Path, start: Variant) ->
             "",
             table(rows, headers),
             "",
-            "cold: an empty cache, filled by the run; warm: the same cache again. net of start: "
-            "payloads / (wall, or CPU, - the median of `check` on one cassette); (start): the "
-            "run is mostly start-up, no meaningful rate",
+            "cold: an empty cache, filled by the run; warm: the same cache again, median of "
+            f"{warm_runs} runs. net of start: payloads / (wall, or CPU, - the median of `check` on "
+            "one cassette); (start): the run is mostly start-up, no meaningful rate",
         ]
     )
 
@@ -667,7 +673,7 @@ def main(argv: list[str] | None = None) -> int:
         sections.append(start.name)
         sections.append(suite_section(paths, count, scratch, old))
         sections.append(big_section(paths, 1 if args.quick else 2, scratch, old))
-        sections.append(throughput_section(paths, scratch, start))
+        sections.append(throughput_section(paths, scratch, start, old, warm_runs=3))
         if args.profile:
             sections.append(profile_section(paths, scratch))
     sections.append(f"(bench ran {time.perf_counter() - started:.0f} s)")

@@ -273,10 +273,7 @@ def _check_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _check(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
-    from .cassettes.discover import iter_cassette_paths
-    from .checking.run import check
-    from .contracts.mapping import ContractMap
-    from .contracts.registry import SchemaRegistry
+    from .cassettes.discover import find_cassette_files, in_path_order
     from .rendering import render
     from .settings import load_settings
 
@@ -291,17 +288,29 @@ def _check(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     if args.no_cache:
         settings = dataclasses.replace(settings, cache_dir=None)
     _recover(settings, stderr)
-    paths = iter_cassette_paths(args.paths or [settings.cassettes])
-    contract_map = ContractMap.load(settings.contracts)
-    registry = SchemaRegistry.load(settings.schemas, settings.cache_dir)
-    result = check(
-        paths,
-        contract_map,
-        registry,
-        cache_dir=settings.cache_dir,
-        strict=settings.strict,
-        jobs=args.jobs,
-    )
+    found = find_cassette_files(args.paths or [settings.cassettes])
+    result = None
+    if settings.cache_dir is not None:  # nothing changed: the last answer, nothing loaded
+        from .checking.cache import cached_run
+
+        result = cached_run(found, settings.contracts, settings.schemas, settings.cache_dir)
+    if result is None:
+        from pathlib import Path
+
+        from .checking.run import check
+        from .contracts.mapping import ContractMap
+        from .contracts.registry import SchemaRegistry
+
+        contract_map = ContractMap.load(settings.contracts)
+        registry = SchemaRegistry.load(settings.schemas, settings.cache_dir)
+        result = check(
+            [Path(name) for name in in_path_order(found)],
+            contract_map,
+            registry,
+            cache_dir=settings.cache_dir,
+            strict=settings.strict,
+            jobs=args.jobs,
+        )
     stdout.write(render(result, args.format))
     return result.exit_code
 

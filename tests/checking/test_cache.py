@@ -11,9 +11,13 @@ from pathlib import Path
 
 import pytest
 
+from cassette_contracts.checking import cache
+from cassette_contracts.contracts.registry import SchemaRegistry
+
 from ..conftest import CORPUS, Run
 
 CACHE = Path(".cassette-contracts/check-results.json")
+WARM = Path(".cassette-contracts/check-warm.json")
 
 
 def _json(run: Run) -> dict:
@@ -46,6 +50,26 @@ def test_corrupt_cache_is_rebuilt(project: Path, cli: Callable[..., Run]) -> Non
     run = cli("check", "--format", "json")
     assert (run.code, _json(run)["cached_files"]) == (0, 0)
     assert _json(cli("check", "--format", "json"))["cached_files"] == 4
+
+
+def test_corrupt_warm_answers_are_ignored(settled: Path, cli: Callable[..., Run]) -> None:
+    """A file of kept answers that is not what we wrote is ignored and replaced."""
+    cli("check")
+    (settled / WARM).write_text('{"format": 1, "runs": {"x": [1, 2')
+    run = cli("check", "--format", "json")
+    assert (run.code, _json(run)["cached_files"]) == (0, 4)
+    assert json.loads((settled / WARM).read_text())["format"] == 1
+
+
+def test_damaged_warm_answer_is_not_used(settled: Path, cli: Callable[..., Run]) -> None:
+    """A kept answer of the wrong shape is passed over: the files are looked up one by one."""
+    first = cli("check", "--format", "json")
+    stored = json.loads((settled / WARM).read_text())
+    for answer in stored["runs"].values():
+        answer["rows"] = [{"nonsense": 1}]
+    (settled / WARM).write_text(json.dumps(stored))
+    run = cli("check", "--format", "json")
+    assert _json(run) == {**_json(first), "cached_files": 4}
 
 
 def test_damaged_entry_is_checked_again(project: Path, cli: Callable[..., Run]) -> None:
@@ -96,26 +120,180 @@ def _age(root: Path) -> None:
         os.utime(path, (time.time() - 3600, time.time() - 3600))
 
 
-def test_unchanged_files_are_known_by_their_stat(project: Path, cli: Callable[..., Run]) -> None:
+@pytest.fixture
+def settled(project: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The project, with the cache's clock two seconds ahead: every file in it, cassettes,
+    schemas and the harness, was last modified over a second ago."""
+    monkeypatch.setattr(cache, "_now_ns", lambda: time.time_ns() + 2_000_000_000)
+    return project
+
+
+def test_unchanged_files_are_known_by_their_stat(settled: Path, cli: Callable[..., Run]) -> None:
     """Files older than a second are remembered by stat, so a warm run need not read them."""
-    _age(project)
     cli("check")
-    stored = json.loads((project / CACHE).read_text())
+    stored = json.loads((settled / CACHE).read_text())
     assert len(stored["files"]) == 4
     assert _json(cli("check", "--format", "json"))["cached_files"] == 4
 
 
-def test_same_size_edit_with_restored_mtime_is_seen(project: Path, cli: Callable[..., Run]) -> None:
-    """An edit that keeps size and mtime still changes ctime: the file is read again."""
+def test_recently_changed_files_are_not_known_by_their_stat(
+    project: Path, cli: Callable[..., Run]
+) -> None:
+    """A file whose inode changed within the last second (ctime), even with an old mtime, is
+    not remembered by its stat: a second write in the same clock tick could keep it."""
     _age(project)
     cli("check")
-    cassette = project / "cassettes" / "github" / "user.yaml"
+    assert json.loads((project / CACHE).read_text())["files"] == {}
+    assert not (project / WARM).exists()
+
+
+def test_touched_but_unchanged_file_is_still_a_hit(settled: Path, cli: Callable[..., Run]) -> None:
+    """A file whose stat changed but whose bytes did not is known by its content hash."""
+    cli("check")
+    cassette = settled / "cassettes" / "github" / "user.yaml"
+    cassette.write_bytes(cassette.read_bytes())
+    os.utime(cassette, (time.time() - 60, time.time() - 60))
+    run = cli("check", "--format", "json")
+    assert (run.code, _json(run)["cached_files"]) == (0, 4)
+
+
+def test_same_size_edit_with_restored_mtime_is_seen(settled: Path, cli: Callable[..., Run]) -> None:
+    """An edit that keeps size and mtime still changes ctime: the file is read again."""
+    _age(settled)
+    cli("check")
+    cassette = settled / "cassettes" / "github" / "user.yaml"
     old = cassette.stat()
     cassette.write_text(cassette.read_text().replace('"bio":null', '"bio":1234'))
     assert cassette.stat().st_size == old.st_size
     os.utime(cassette, ns=(old.st_atime_ns, old.st_mtime_ns))
     run = cli("check", "--format", "json")
     assert (run.code, _json(run)["cached_files"]) == (1, 3)
+
+
+@pytest.fixture
+def loads(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
+    """The schema folders ``SchemaRegistry.load`` loads from here on, in order."""
+    loaded: list[Path] = []
+    original = SchemaRegistry.load.__func__  # type: ignore[attr-defined]
+
+    def spy(cls: type[SchemaRegistry], root: Path, *args: object) -> SchemaRegistry:
+        loaded.append(Path(root))
+        return original(cls, root, *args)  # type: ignore[no-any-return]
+
+    monkeypatch.setattr(SchemaRegistry, "load", classmethod(spy))
+    return loaded
+
+
+def test_warm_run_loads_no_schema(
+    settled: Path, cli: Callable[..., Run], loads: list[Path]
+) -> None:
+    """With nothing changed since a clean run, check answers without loading a schema."""
+    shutil.copy(CORPUS / "bad_cassettes" / "type_changed.yaml", settled / "cassettes")
+    first = cli("check", "--format", "json")
+    second = cli("check", "--format", "json")
+    assert (len(loads), second.code) == (1, 1)
+    assert _json(second) == {**_json(first), "cached_files": 5}
+
+
+def test_warm_answer_whatever_the_order_paths_are_named_in(
+    settled: Path, cli: Callable[..., Run], loads: list[Path]
+) -> None:
+    """The same cassettes named in another order get the same answer, without a load."""
+    shutil.copy(CORPUS / "bad_cassettes" / "type_changed.yaml", settled / "cassettes")
+    first = cli("check", "cassettes/type_changed.yaml", "cassettes/github", "cassettes/ntfy")
+    second = cli("check", "cassettes/ntfy", "cassettes/github", "cassettes/type_changed.yaml")
+    assert (len(loads), second.code) == (1, 1)
+    assert " (4 from cache)" in second.out
+    assert second.out.replace(" (4 from cache)", "") == first.out
+
+
+@pytest.mark.parametrize("fmt", ["text", "json", "junit", "markdown", "github"])
+def test_warm_answer_is_the_cached_one_byte_for_byte(
+    settled: Path, cli: Callable[..., Run], fmt: str
+) -> None:
+    """The answer of a warm run reads exactly as the per-file cache's (violations included)."""
+    shutil.copy(CORPUS / "bad_cassettes" / "type_changed.yaml", settled / "cassettes")
+    cli("check")
+    warm = cli("check", "--format", fmt)
+    (settled / WARM).unlink()
+    per_file = cli("check", "--format", fmt)
+    assert (warm.code, warm.out, warm.err) == (per_file.code, per_file.out, per_file.err)
+
+
+def _edit_schema(root: Path) -> None:
+    """A same-size edit of a schema, its mtime put back."""
+    schema = root / "schemas" / "github" / "common.schema.json"
+    old = schema.stat()
+    text = schema.read_text()
+    assert '"minimum": 0}' in text
+    schema.write_text(text.replace('"minimum": 0}', '"minimum": 9}', 1))
+    os.utime(schema, ns=(old.st_atime_ns, old.st_mtime_ns))
+
+
+def _edit_contracts(root: Path) -> None:
+    contracts = root / "schemas" / "contracts.toml"
+    contracts.write_text(contracts.read_text().replace('"github.user"', '"github.person"'))
+
+
+def _add_schema(root: Path) -> None:
+    (root / "schemas" / "github" / "extra.schema.json").write_text('{"type": "object"}')
+
+
+def _remove_cassette(root: Path) -> None:
+    (root / "cassettes" / "ntfy" / "publish.yaml").unlink()
+
+
+CHANGES = [_edit_schema, _edit_contracts, _add_schema, _remove_cassette]
+
+
+@pytest.mark.parametrize("change", CHANGES, ids=lambda f: f.__name__)
+def test_warm_answer_is_not_used_after_a_change(
+    settled: Path, cli: Callable[..., Run], loads: list[Path], change: Callable[[Path], None]
+) -> None:
+    """Any change to a schema, contracts.toml or the set of files checks as usual."""
+    cli("check")
+    change(settled)
+    run = cli("check", "--format", "json")
+    (settled / ".cassette-contracts").rename(settled / "old-cache")
+    fresh = cli("check", "--format", "json")
+    assert len(loads) == 3
+    assert {**_json(run), "cached_files": 0} == _json(fresh)
+
+
+def test_warm_answer_is_not_used_after_a_harness_change(
+    settled: Path, cli: Callable[..., Run], loads: list[Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Editing a harness source checks as usual: the code that checks is an input too."""
+    source = settled / "harness.py"
+    source.write_text("ANSWER = 1\n")
+    sources = [*cache._harness_sources(), source]
+    monkeypatch.setattr(cache, "_harness_sources", lambda: sources)
+    cache._harness_version.cache_clear()
+    try:
+        cli("check")
+        cli("check")
+        assert len(loads) == 1  # the warm answer, before the change
+        source.write_text("ANSWER = 2\n")
+        cache._harness_version.cache_clear()  # a new process reads the sources again
+        cli("check")
+        assert len(loads) == 2
+    finally:
+        cache._harness_version.cache_clear()
+
+
+def test_warm_answer_is_per_working_folder(
+    settled: Path, cli: Callable[..., Run], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Violations name cassettes relative to the working folder: another folder, another key."""
+    shutil.copy(CORPUS / "bad_cassettes" / "type_changed.yaml", settled / "cassettes")
+    absolute = ("check", str(settled / "cassettes"), "--schemas", str(settled / "schemas"))
+    options = ("--cache-dir", str(settled / "cache"))
+    cli(*absolute, *options)
+    monkeypatch.chdir(settled.parent)
+    warm = cli(*absolute, *options, "--format", "json")
+    fresh = cli(*absolute, "--no-cache", "--format", "json")
+    assert _json(warm)["violations"] == _json(fresh)["violations"]
+    assert _json(warm)["violations"][0]["cassette"] == "project/cassettes/type_changed.yaml"
 
 
 _FILE_LEVEL = {
@@ -130,9 +308,9 @@ _FILE_LEVEL = {
 
 
 @pytest.mark.parametrize("name", sorted(_FILE_LEVEL))
-def test_input_error_is_never_cached(project: Path, cli: Callable[..., Run], name: str) -> None:
+def test_input_error_is_never_cached(settled: Path, cli: Callable[..., Run], name: str) -> None:
     """A cassette that cannot be read is reported the same way on every run, never cached."""
-    target = project / "cassettes" / name
+    target = settled / "cassettes" / name
     content = _FILE_LEVEL[name]
     if content is None:
         shutil.copy(CORPUS / "bad_cassettes" / name, target)

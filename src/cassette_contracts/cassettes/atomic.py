@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import tempfile
 from pathlib import Path
 
 __all__ = ["atomic_write_bytes", "fsync_dir", "write_synced"]
@@ -35,6 +34,8 @@ def atomic_write_bytes(path: Path, data: bytes, *, durable: bool = True) -> None
     replaced whole by a rename, so a killed process never leaves half of it, but a power loss
     may; only for data the next run writes again (a pytest run's per-process files).
     """
+    import tempfile  # only when writing: a warm ``check`` writes nothing and imports this
+
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     tmp = Path(tmp_name)

@@ -1,5 +1,8 @@
 """Cassette discovery: the one walk from the paths a user gives to the cassette files
 (``.yaml``, ``.yml``, ``.json``), sorted, with a UsageError naming a path that is not there.
+
+The walk works on strings (``cassette_files``): on a warm ``check`` of ten thousand files,
+building, hashing and comparing ``Path`` objects cost more than the directory listings.
 """
 
 from __future__ import annotations
@@ -10,13 +13,12 @@ from os import PathLike
 from pathlib import Path
 
 from ..errors import UsageError
-from .shapes import (
-    JSON_SUFFIXES,
-)
 
-__all__ = ["iter_cassette_paths"]
+__all__ = ["cassette_files", "find_cassette_files", "in_path_order", "iter_cassette_paths"]
 
-CASSETTE_SUFFIXES = (".yaml", ".yml", *JSON_SUFFIXES)
+# ``shapes.JSON_SUFFIXES`` plus YAML, spelled out here: importing ``shapes`` imports PyYAML,
+# which a warm ``check`` never needs (tests/cassettes pin that the two agree).
+CASSETTE_SUFFIXES = (".yaml", ".yml", ".json")
 
 
 def iter_cassette_paths(paths: Iterable[str | PathLike[str]]) -> list[Path]:
@@ -28,23 +30,59 @@ def iter_cassette_paths(paths: Iterable[str | PathLike[str]]) -> list[Path]:
     UsageError. Symlinked folders are followed (reading through one is harmless, and skipping
     it would pass cassettes nobody checked), each real folder once, so a link loop ends.
     """
-    found: set[Path] = set()
+    return [Path(name) for name in cassette_files(paths)]
+
+
+def cassette_files(paths: Iterable[str | PathLike[str]]) -> list[str]:
+    """:func:`iter_cassette_paths` as strings, each ``str`` of the ``Path`` it names, in the
+    same order."""
+    return in_path_order(find_cassette_files(paths))
+
+
+def find_cassette_files(paths: Iterable[str | PathLike[str]]) -> set[str]:
+    """The names :func:`cassette_files` lists, unordered (for a caller that may not need the
+    order: a warm ``check``)."""
+    found: set[str] = set()
     for each in paths:
         path = Path(each)
         if path.is_dir():
-            found.update(_walk(path))
+            found.update(_walk(str(path)))
         elif path.is_file():
-            found.add(path)
+            found.add(str(path))
         else:
             raise UsageError(f"no such cassette file or folder: {path}")
-    return sorted(found)
+    return found
 
 
-def _walk(root: Path) -> Iterable[Path]:
+def in_path_order(names: Iterable[str]) -> list[str]:
+    """``names`` (spelled as ``str(Path(...))``) sorted as their ``Path`` s sort."""
+    return sorted(names, key=_path_order)
+
+
+def _path_order(name: str) -> str:
+    """A sort key ordering names spelled as ``str(Path(...))`` as ``PurePosixPath`` orders
+    them (by their parts, the root a part of its own): the parts joined by NUL, which sorts
+    before any character a part may hold, so a part sorts before its own extensions."""
+    if not name.startswith("/"):
+        return name.replace("/", "\0")
+    root = "//" if name.startswith("//") and not name.startswith("///") else "/"
+    return root + "\0" + name[len(root) :].replace("/", "\0")
+
+
+def _is_cassette_name(name: str) -> bool:
+    """``os.path.splitext(name)[1].lower() in CASSETTE_SUFFIXES``, without the call: a name
+    of only dots before its suffix (``.yaml``) has no suffix."""
+    lower = name.lower()
+    return lower.endswith(CASSETTE_SUFFIXES) and bool(lower.rpartition(".")[0].strip("."))
+
+
+def _walk(root: str) -> Iterable[str]:
+    """Cassette files below folder ``root`` (spelled as ``str(Path(...))``), each spelled the
+    same way: ``entry.path`` is ``folder/name``, except below ``.`` where it is ``name``."""
     seen: set[str] = set()
     # (folder, its real path when known without asking: a subfolder that is no symlink is
     # its parent's real path plus its name; only links are resolved)
-    folders: list[tuple[str, str | None]] = [(os.fspath(root), None)]
+    folders: list[tuple[str, str | None]] = [(root, None)]
     while folders:
         folder, real = folders.pop()
         if real is None:
@@ -56,14 +94,13 @@ def _walk(root: Path) -> Iterable[Path]:
             entries = list(os.scandir(folder))
         except OSError:
             continue
+        here = folder != "."
         for entry in entries:  # DirEntry: the type from the directory listing, no stat
-            try:
-                if entry.is_dir():
+            try:  # the name first: most entries are cassettes, one type test each
+                if _is_cassette_name(entry.name) and entry.is_file():
+                    yield entry.path if here else entry.name
+                elif entry.is_dir():
                     known = None if entry.is_symlink() else os.path.join(real, entry.name)
-                    folders.append((entry.path, known))
-                elif (
-                    os.path.splitext(entry.name)[1].lower() in CASSETTE_SUFFIXES and entry.is_file()
-                ):
-                    yield Path(entry.path)
+                    folders.append((entry.path if here else entry.name, known))
             except OSError:
                 continue

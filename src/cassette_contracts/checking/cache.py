@@ -1,10 +1,20 @@
-"""The check's result cache: per cassette content, what the check found.
+"""The check's result cache: per cassette content, what the check found; per whole run, its
+answer.
 
 The cache (``.cassette-contracts/`` by default, safe to delete) remembers, per cassette
 content, what the check found; an entry is used only when the cassette bytes, every schema
 file plus contracts.toml, and the harness itself (the cassettes, contracts and checking
 sources) are unchanged. A corrupt or missing cache is rebuilt without a word; an input error
 is never cached.
+
+A warm run answers before it loads a contract or a schema (``cached_run``): ``WARM_FILE`` keeps
+the answers of recent clean runs (no input error, no warning), each under a key made of the
+working folder, then the name and stat (size, mtime, inode, ctime) of every input: contracts.toml,
+every schema file, the harness sources, jsonschema, and every cassette in order. A stat stands
+for the bytes read under it only when it was taken first and the file had not been modified
+(mtime or ctime) for over a second (git's "racy" rule: a later write, even within the same
+clock tick, changes it), and the bytes read are the bytes checked; otherwise the run keeps no
+answer and the next one looks file by file (``ResultCache``).
 """
 
 from __future__ import annotations
@@ -13,18 +23,43 @@ import hashlib
 import json
 import os
 import time
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..cassettes.atomic import atomic_write_bytes
-from ..contracts.mapping import ContractMap
-from ..contracts.registry import SchemaRegistry
+from ..contracts.schemawalk import schema_files
 from ..errors import InputError, Violation, display_path
 
+if TYPE_CHECKING:  # both import jsonschema, which a warm run never needs
+    from ..contracts.mapping import ContractMap
+    from ..contracts.registry import SchemaRegistry
+    from .result import CheckResult
+
 CACHE_FILE = "check-results.json"
+WARM_FILE = "check-warm.json"
 _CACHE_FORMAT = 2
+_WARM_FORMAT = 1
+_RUNS_KEPT = 16  # answers of this many distinct runs (other paths, other folders) are kept
+# A stat is trusted only for a file unmodified for this long before it was taken.
+_SETTLED_NS = 1_000_000_000
+
+
+def _now_ns() -> int:
+    return time.time_ns()
+
+
+def _stat_row(result: os.stat_result) -> list[int]:
+    """What a stat says of a file's bytes: size, mtime, inode, ctime."""
+    return [result.st_size, result.st_mtime_ns, result.st_ino, result.st_ctime_ns]
+
+
+def _settled(row: Sequence[int], at_ns: int) -> bool:
+    """Whether stat ``row`` (see ``_stat_row``), taken at or after ``at_ns``, stands for the
+    bytes read after it: any later write moves ctime (and mtime) past it."""
+    return max(row[1], row[3]) < at_ns - _SETTLED_NS
 
 
 @dataclass
@@ -41,19 +76,35 @@ class FileOutcome:
     cacheable: bool = True
 
 
-@cache
-def _harness_version() -> str:
-    """Changes whenever this package's checking code or jsonschema changes."""
-    from importlib.metadata import version
-
-    digest = hashlib.sha256(f"{_CACHE_FORMAT}\0{version('jsonschema')}".encode())
+def _harness_sources() -> list[Path]:
+    """The sources whose change changes what ``check`` finds, sorted."""
     root = Path(__file__).parent.parent
     sources = [root / "errors.py", root / "jsonpath.py"]
     for stage in ("cassettes", "contracts", "checking"):
         sources.extend((root / stage).glob("*.py"))
-    for path in sorted(sources):
+    return sorted(sources)
+
+
+def _harness_digest(library_version: str) -> str:
+    """Changes whenever this package's checking code or jsonschema (``library_version``)
+    changes."""
+    digest = hashlib.sha256(f"{_CACHE_FORMAT}\0{library_version}".encode())
+    for path in _harness_sources():
         digest.update(path.read_bytes())
     return digest.hexdigest()
+
+
+@cache
+def _library_version() -> str:
+    from importlib.metadata import version
+
+    return version("jsonschema")
+
+
+@cache
+def _harness_version() -> str:
+    """``_harness_digest`` of the code this process runs (read once)."""
+    return _harness_digest(_library_version())
 
 
 def environment_key(contract_map: ContractMap, registry: SchemaRegistry) -> str:
@@ -90,19 +141,26 @@ class ResultCache:
         """sha256 of the bytes of ``path``, from its unchanged stat or by reading it."""
         name = os.path.abspath(path)
         try:
-            before = os.stat(name)
-            stat = [before.st_size, before.st_mtime_ns, before.st_ino, before.st_ctime_ns]
+            at = _now_ns()
+            stat = _stat_row(os.stat(name))
             known = self.files.get(name)
             if isinstance(known, list) and len(known) == 5 and known[:4] == stat:
                 return str(known[4])
-            read_at = time.time_ns()
             key = hashlib.sha256(Path(name).read_bytes()).hexdigest()
         except OSError:
             return None  # reported when the file is checked
-        if before.st_mtime_ns < read_at - 1_000_000_000:
+        if _settled(stat, at):
             self.files[name] = [*stat, key]
             self.changed = True
         return key
+
+    def known_stat(self, path: Path, key: str) -> list[int] | None:
+        """The stat under which ``path`` was last seen holding bytes of sha256 ``key``, when
+        that stat can stand for them; else None."""
+        known = self.files.get(os.path.abspath(path))
+        if isinstance(known, list) and len(known) == 5 and known[4] == key:
+            return [int(value) for value in known[:4]]
+        return None
 
     def get(self, path: Path) -> FileOutcome | None:
         """The stored outcome for the current bytes of ``path``, or None."""
@@ -156,3 +214,193 @@ class ResultCache:
             atomic_write_bytes(self.file, json.dumps(document, separators=(",", ":")).encode())
         except OSError:
             return  # a cache that cannot be written only costs time next run
+
+
+# --- whole runs: answered before anything is loaded ------------------------------------------
+
+
+def _jsonschema_file() -> str | None:
+    """jsonschema's ``__init__.py``, found as an import would find it, without importing it:
+    upgrading jsonschema replaces the file (a new inode, a new ctime)."""
+    from importlib.util import find_spec
+
+    try:
+        spec = find_spec("jsonschema")
+    except (ImportError, ValueError):
+        return None
+    return spec.origin if spec is not None else None
+
+
+def _environment_names(contracts: Path, schemas: list[Path]) -> list[str] | None:
+    """Every file but the cassettes that a check's answer depends on, each named once:
+    contracts.toml, the schema files (as ``SchemaRegistry.load`` finds them), the harness
+    sources, jsonschema. None when jsonschema cannot be found."""
+    library = _jsonschema_file()
+    if library is None:
+        return None
+    names = [os.path.abspath(contracts), *(os.path.abspath(path) for path in schemas)]
+    names += [str(path) for path in _harness_sources()]
+    names.append(library)
+    return names
+
+
+def _run_key(environment: list[str], files: list[str]) -> str:
+    """The key of a run's answer: the working folder (violations name cassettes relative to
+    it), then every input as a line of ``_stat_lines``: the environment's in order, the
+    cassettes' sorted by name (the answer lists them in path order, whatever order they come
+    in)."""
+    cwd = os.getcwd()
+    head = f"{_WARM_FORMAT}\0{len(cwd)}\0{cwd}\n{len(environment)}\n{len(files)}"
+    text = "\n".join([head, *environment, *files])
+    return hashlib.sha256(text.encode("utf-8", "surrogateescape")).hexdigest()
+
+
+def _stat_lines(names: Sequence[str]) -> list[str] | None:
+    """One line per file: its name, prefixed by its length (no two lists of names spell the
+    same text), and its stat (``_stat_row``), as ``_row_line`` spells it; None when one
+    cannot be stat'ed."""
+    stat = os.stat
+    try:  # one pass, no intermediate rows: ten thousand cassettes on a warm run
+        return [
+            f"{len(name)}\0{name}\0{s.st_size}\0{s.st_mtime_ns}\0{s.st_ino}\0{s.st_ctime_ns}"
+            for name in names
+            for s in (stat(name),)
+        ]
+    except OSError:
+        return None
+
+
+def _row_line(name: str, row: Sequence[int]) -> str:
+    """``_stat_lines``'s line for ``name`` from its stat row."""
+    return f"{len(name)}\0{name}\0{row[0]}\0{row[1]}\0{row[2]}\0{row[3]}"
+
+
+def _stats(names: Sequence[str]) -> list[tuple[str, list[int]]] | None:
+    try:
+        return [(name, _stat_row(os.stat(name))) for name in names]
+    except OSError:
+        return None
+
+
+def _load_runs(cache_dir: Path) -> dict[str, Any]:
+    try:
+        stored = json.loads((cache_dir / WARM_FILE).read_bytes())
+        if stored["format"] == _WARM_FORMAT and isinstance(stored["runs"], dict):
+            return stored["runs"]
+    except (OSError, ValueError, KeyError, TypeError):
+        pass  # missing, corrupt or older: no answers
+    return {}
+
+
+def cached_run(
+    files: Collection[str], contracts: Path, schemas: Path, cache_dir: Path
+) -> CheckResult | None:
+    """The answer of an earlier clean run over the same cassette ``files`` (spelled as
+    ``str(Path)``, in any order) with the same contracts, schemas and harness, every one of
+    them unchanged by its stat; None when there is none (then check as usual)."""
+    runs = _load_runs(cache_dir)
+    if not runs:
+        return None
+    names = _environment_names(contracts, schema_files(schemas))
+    environment = _stat_lines(names) if names is not None else None
+    checked = _stat_lines(sorted(files))
+    if environment is None or checked is None:
+        return None
+    stored = runs.get(_run_key(environment, checked))
+    if not isinstance(stored, dict):
+        return None
+    from .result import CheckResult, EndpointRow
+
+    try:
+        return CheckResult(
+            rows=[EndpointRow(**row) for row in stored["rows"]],
+            violations=[Violation(**violation) for violation in stored["violations"]],
+            errors=[],
+            files=len(files),
+            interactions=int(stored["interactions"]),
+            cached_files=len(files),
+        )
+    except (KeyError, TypeError, ValueError):
+        return None  # a damaged answer: check as usual
+
+
+def remember_run(
+    cache_dir: Path,
+    paths: Sequence[Path],
+    outcomes: Sequence[FileOutcome],
+    result: CheckResult,
+    results: ResultCache,
+    contract_map: ContractMap,
+    registry: SchemaRegistry,
+) -> None:
+    """Keep ``result`` (of checking ``paths``, which gave ``outcomes``) as the answer of the
+    next run over the same unchanged inputs, when every stat can stand for the bytes checked;
+    a run with an input error or a warning is never kept."""
+    if result.errors or result.warnings or not paths:
+        return
+    files = []
+    for path, outcome in zip(paths, outcomes, strict=True):
+        row = results.known_stat(path, outcome.key) if outcome.key else None
+        if row is None:  # modified too recently, or changed while checked
+            return
+        files.append((str(path), row))
+    environment = _settled_environment(contract_map, registry)
+    if environment is None:
+        return
+    runs = _load_runs(cache_dir)
+    key = _run_key(
+        [_row_line(name, row) for name, row in environment],
+        [_row_line(name, row) for name, row in sorted(files, key=lambda pair: pair[0])],
+    )
+    answer = {
+        "rows": [dict(row.__dict__) for row in result.rows],
+        "violations": [violation.to_dict() for violation in result.violations],
+        "interactions": result.interactions,
+    }
+    if runs.get(key) == answer:
+        return  # kept already
+    runs.pop(key, None)
+    runs[key] = answer
+    for old in list(runs)[:-_RUNS_KEPT]:
+        del runs[old]
+    document = {"format": _WARM_FORMAT, "runs": runs}
+    try:
+        atomic_write_bytes(
+            cache_dir / WARM_FILE, json.dumps(document, separators=(",", ":")).encode()
+        )
+    except OSError:
+        return  # only costs time next run
+
+
+def _settled_environment(
+    contract_map: ContractMap, registry: SchemaRegistry
+) -> list[tuple[str, list[int]]] | None:
+    """The names and stats of the environment files (``_environment_names``) when each stat,
+    taken before its file is read again here, stands for what this run loaded: contracts.toml
+    and the schemas read back give the fingerprints loaded, the harness sources the harness
+    version, jsonschema is the one imported; else None."""
+    import sys
+
+    from ..contracts.registry import schema_fingerprint
+
+    schemas = schema_files(registry.root)
+    names = _environment_names(contract_map.path, schemas)
+    module = sys.modules.get("jsonschema")
+    if names is None or module is None or getattr(module, "__file__", None) != names[-1]:
+        return None
+    at = _now_ns()
+    environment = _stats(names)
+    if environment is None or not all(_settled(row, at) for _, row in environment):
+        return None
+    try:
+        contracts = hashlib.sha256(contract_map.path.read_bytes()).hexdigest()
+        harness = _harness_digest(_library_version())
+    except OSError:
+        return None
+    if (
+        contracts != contract_map.fingerprint
+        or schema_fingerprint(registry.root, schemas) != registry.fingerprint
+        or harness != _harness_version()
+    ):
+        return None
+    return environment

@@ -13,7 +13,7 @@ import os
 import threading
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from os import PathLike
 from pathlib import Path
 
@@ -37,50 +37,10 @@ from ..errors import (
     NoContractError,
     Violation,
 )
-from .cache import FileOutcome, ResultCache, environment_key
+from .cache import FileOutcome, ResultCache, environment_key, remember_run
+from .result import CheckResult, EndpointRow
 
 __all__ = ["CheckResult", "EndpointRow", "check"]
-
-
-@dataclass(frozen=True)
-class EndpointRow:
-    """Summary of one contract: how many interactions it covered and how they fared.
-
-    ``result`` is ``"ok"``, ``"broken"`` (some violation), ``"error"`` (its schema cannot be
-    used, or an interaction could not be checked, e.g. a body that is not JSON) or
-    ``"unused"`` (no recorded interaction matched it).
-    """
-
-    contract: str
-    request: str
-    interactions: int
-    schema: str
-    result: str
-    violations: int
-    errors: int = 0
-
-
-@dataclass
-class CheckResult:
-    """What ``check`` found. ``exit_code`` is 2 on input errors, 1 on violations, else 0."""
-
-    rows: list[EndpointRow]
-    violations: list[Violation]
-    errors: list[InputError]
-    warnings: list[InputError] = field(default_factory=list)
-    files: int = 0
-    interactions: int = 0
-    cached_files: int = 0
-
-    @property
-    def exit_code(self) -> int:
-        if self.errors:
-            return 2
-        return 1 if self.violations else 0
-
-    @property
-    def ok(self) -> bool:
-        return self.exit_code == 0
 
 
 @dataclass(frozen=True)
@@ -188,20 +148,20 @@ def check(
         for outcome in fresh.values():
             result_cache.put(outcome)
         result_cache.save()
+    outcomes = [hits.get(position) or fresh[position] for position in range(len(paths))]
     counts: Counter[str] = Counter()
     failed: Counter[str] = Counter()
     violations: list[Violation] = []
     warnings: list[InputError] = []
     interactions = 0
-    for position in range(len(paths)):
-        outcome = hits.get(position) or fresh[position]
+    for outcome in outcomes:
         interactions += outcome.interactions
         counts.update(outcome.counts)
         failed.update(outcome.failed)
         violations += outcome.violations
         errors += outcome.errors
         warnings += outcome.warnings
-    return CheckResult(
+    result = CheckResult(
         rows=_rows(contract_map, counts, failed, violations, unusable),
         violations=violations,
         errors=errors,
@@ -210,6 +170,11 @@ def check(
         interactions=interactions,
         cached_files=len(hits),
     )
+    if result_cache is not None:  # the answer of the next run when nothing changed
+        remember_run(
+            result_cache.file.parent, paths, outcomes, result, result_cache, contract_map, registry
+        )
+    return result
 
 
 @contextlib.contextmanager

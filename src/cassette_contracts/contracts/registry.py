@@ -24,9 +24,9 @@ from ..errors import SchemaError
 from .fastcheck import Check, Compiler, Unsupported
 from .formats import Draft202012Validator, FormatChecker, best_match, format_checker
 from .refcycles import RefCycles
-from .schemawalk import BASE_URI, json_pointer, references, walk
+from .schemawalk import BASE_URI, json_pointer, references, schema_files, walk
 
-__all__ = ["SchemaRegistry"]
+__all__ = ["SchemaRegistry", "schema_fingerprint"]
 
 _DIALECT = "https://json-schema.org/draft/2020-12/schema"
 
@@ -85,15 +85,14 @@ class SchemaRegistry:
         contents: dict[str, Any] = {}
         errors: dict[str, SchemaError] = {}
         resources: list[tuple[str, Resource[Any]]] = []
-        for path in sorted(root.rglob("*.json")):
+        for path in schema_files(root):
             name = path.relative_to(root).as_posix()
             try:
                 data = path.read_bytes()
             except OSError as exc:
                 errors[name] = SchemaError(f"cannot read schema: {exc.strerror}", file=path)
                 continue
-            digest.update(f"{name}\0{len(data)}\0".encode())
-            digest.update(data)
+            _fingerprint_update(digest, name, data)
             try:
                 schema = _parse(data, path, verdicts)
             except SchemaError as exc:
@@ -190,6 +189,23 @@ class SchemaRegistry:
             except Unsupported:
                 self._quick[name] = None
         return self._quick[name]
+
+
+def _fingerprint_update(digest: Any, name: str, data: bytes) -> None:
+    digest.update(f"{name}\0{len(data)}\0".encode())
+    digest.update(data)
+
+
+def schema_fingerprint(root: Path, files: list[Path]) -> str | None:
+    """``SchemaRegistry.fingerprint`` of schema ``files`` under ``root`` as they are now (None
+    when one cannot be read)."""
+    digest = hashlib.sha256()
+    for path in files:
+        try:
+            _fingerprint_update(digest, path.relative_to(root).as_posix(), path.read_bytes())
+        except OSError:
+            return None
+    return digest.hexdigest()
 
 
 class _Verdicts:

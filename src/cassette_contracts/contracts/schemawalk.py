@@ -1,12 +1,15 @@
-"""Walking a JSON Schema document: its subschemas, its references, JSON pointers to places.
+"""Walking JSON Schemas: the schema files of a folder, a document's subschemas, its
+references, JSON pointers to places.
 
-Shared by the registry (dangling references, error places), the ``$ref`` cycle check and the
-format checker (which formats a schema set uses).
+Shared by the registry (its files, dangling references, error places), the check cache (which
+files a warm run stats), the ``$ref`` cycle check and the format checker (which formats a
+schema set uses). Light to import: no jsonschema.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin
 
@@ -16,6 +19,7 @@ __all__ = [
     "NAMED_SUBSCHEMAS",
     "json_pointer",
     "references",
+    "schema_files",
     "subschemas",
     "walk",
 ]
@@ -27,6 +31,11 @@ DATA_KEYWORDS = frozenset({"const", "default", "enum", "examples"})
 NAMED_SUBSCHEMAS = frozenset(
     {"$defs", "definitions", "dependentSchemas", "patternProperties", "properties"}
 )
+
+
+def schema_files(root: Path) -> list[Path]:
+    """The schema files under folder ``root`` (``**/*.json``), in the order they are loaded."""
+    return sorted(root.rglob("*.json"))
 
 
 def json_pointer(parts: Iterable[Any]) -> str:
