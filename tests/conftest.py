@@ -36,6 +36,7 @@ def _no_real_upstream_config(monkeypatch: pytest.MonkeyPatch, pytestconfig: pyte
         "NTFY_TOPIC",
         "NTFY_TOKEN",
         "API_CLIENTS_MAX_RATE_LIMIT_WAIT",
+        "API_CLIENTS_TIMEOUT",
     ):
         monkeypatch.delenv(name, raising=False)
 

@@ -183,7 +183,7 @@ def test_accept_breaking_promotes_anyway(settings: Settings, upstream: Upstream)
             "RateLimitedError",
             id="429-retry-after",
         ),
-        pytest.param(Fault("stall", seconds=30), "timed out after 10 s", id="stall"),
+        pytest.param(Fault("stall", seconds=30), "timed out after 0.5 s", id="stall"),
     ],
 )
 def test_fault_during_recording_leaves_cassettes_identical(
@@ -191,7 +191,8 @@ def test_fault_during_recording_leaves_cassettes_identical(
 ) -> None:
     """A failing upstream stops the run with a one-line reason, exit 3; nothing is promoted."""
     upstream.fault = fault
-    outcome = run(settings, upstream, ONE_USER)
+    # The example clients' timeout (10 s by default), short so the stall is met quickly.
+    outcome = run(settings, upstream, ONE_USER, env={"API_CLIENTS_TIMEOUT": "0.5"})
     assert outcome.exit_code == 3
     assert outcome.reason is not None
     assert says in outcome.reason
