@@ -20,7 +20,8 @@ class JSONPlaceholderClient:
 
     def __init__(self, base_url: str | None = None, *, timeout: float | None = None) -> None:
         self.http = HttpClient(
-            env_or(base_url, "JSONPLACEHOLDER_URL", DEFAULT_BASE_URL), timeout=timeout_or_env(timeout, TIMEOUT)
+            env_or(base_url, "JSONPLACEHOLDER_URL", DEFAULT_BASE_URL),
+            timeout=timeout_or_env(timeout, TIMEOUT),
         )
 
     def get_user(self, user_id: int) -> dict[str, Any]:
