@@ -26,8 +26,9 @@ TEST_ENV  := PYTHONDONTWRITEBYTECODE= PYTHONPYCACHEPREFIX=$(PYCACHE)
 
 # The whole suite offline (record mode none, network blocked), on every core (pytest-xdist;
 # worksteal: a core that runs out of tests takes queued ones from the other instead of idling
-# while it works through a row of slow recording tests), then the secret scan. The compiled copies of the test projects pytester writes under the temp
-# folder are dropped first (they are used once; kept, they would pile up run after run).
+# while it works through a row of slow recording tests), then the secret scan. The compiled
+# copies of the test projects pytester writes under the temp folder are dropped first (each is
+# used once; kept, they would pile up run after run).
 test: $(STAMP)
 	rm -rf "$(PYCACHE)$$($(BIN)/python -c 'import tempfile; print(tempfile.gettempdir())')"/pytest-of-*
 	$(TEST_ENV) $(BIN)/pytest -n auto --dist worksteal $(ARGS)
