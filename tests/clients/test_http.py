@@ -9,6 +9,7 @@ from api_clients import ApiConnectionError, ApiTimeoutError, RateLimitedError, U
 from api_clients._http import HttpClient
 from api_clients.github import GitHubClient
 from api_clients.jsonplaceholder import JSONPlaceholderClient, get_user
+from api_clients.notifications import NtfyClient
 
 from .conftest import loopback
 
@@ -137,3 +138,9 @@ def test_timeout_from_environment(
         monkeypatch.setenv("API_CLIENTS_TIMEOUT", env)
     assert GitHubClient("http://127.0.0.1:9", timeout=passed).http.timeout == expected
     assert JSONPlaceholderClient("http://127.0.0.1:9", timeout=passed).http.timeout == expected
+
+
+def test_ntfy_timeout_from_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The ntfy client takes API_CLIENTS_TIMEOUT too, in place of its own 5 s."""
+    monkeypatch.setenv("API_CLIENTS_TIMEOUT", "0.5")
+    assert NtfyClient("http://127.0.0.1:9").http.timeout == 0.5
