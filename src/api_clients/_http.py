@@ -33,6 +33,8 @@ Sleep = Callable[[float], None]
 
 #: How long recording may wait for a rate limit to reset, from the environment (seconds).
 RATE_LIMIT_WAIT_ENV = "API_CLIENTS_MAX_RATE_LIMIT_WAIT"
+#: Every client's timeout when none is passed, from the environment (seconds).
+TIMEOUT_ENV = "API_CLIENTS_TIMEOUT"
 
 
 def env_or(value: str | None, name: str, default: str) -> str:
@@ -40,6 +42,18 @@ def env_or(value: str | None, name: str, default: str) -> str:
     if value:
         return value
     return os.environ.get(name) or default
+
+
+def timeout_or_env(value: float | None, default: float) -> float:
+    """``value`` if given, else ``$API_CLIENTS_TIMEOUT`` when it is a positive number, else
+    ``default``."""
+    if value is not None:
+        return value
+    try:
+        from_env = float(os.environ.get(TIMEOUT_ENV, ""))
+    except ValueError:
+        return default
+    return from_env if from_env > 0 else default
 
 
 def _max_wait_from_env() -> float:

@@ -13,7 +13,7 @@ import re
 import time
 from typing import Any
 
-from ._http import Clock, HttpClient, env_or
+from ._http import Clock, HttpClient, env_or, timeout_or_env
 from .errors import ApiError, ApiTimeoutError, NotFoundError
 
 __all__ = [
@@ -36,7 +36,8 @@ class GitHubClient:
 
     ``base_url`` defaults to ``$GITHUB_API_URL`` or the real API; ``token`` to ``$GITHUB_TOKEN``
     (sent as ``Authorization: Bearer``; never required). ``cache_ttl`` (seconds) turns on a TTL
-    cache of GET responses, with ``clock`` as its time source.
+    cache of GET responses, with ``clock`` as its time source. ``timeout`` (seconds) defaults to
+    ``$API_CLIENTS_TIMEOUT`` or 10, as in every client.
     """
 
     def __init__(
@@ -47,13 +48,13 @@ class GitHubClient:
         per_page: int = 30,
         cache_ttl: float | None = None,
         clock: Clock = time.monotonic,
-        timeout: float = TIMEOUT,
+        timeout: float | None = None,
         max_rate_limit_wait: float | None = None,
     ) -> None:
         self.per_page = per_page
         self.http = HttpClient(
             env_or(base_url, "GITHUB_API_URL", DEFAULT_BASE_URL),
-            timeout=timeout,
+            timeout=timeout_or_env(timeout, TIMEOUT),
             headers={"Accept": "application/vnd.github+json"},
             token=token or os.environ.get("GITHUB_TOKEN") or None,
             cache_ttl=cache_ttl,

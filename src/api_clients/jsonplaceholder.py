@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ._http import HttpClient, env_or
+from ._http import HttpClient, env_or, timeout_or_env
 
 __all__ = ["DEFAULT_BASE_URL", "JSONPlaceholderClient", "fetch_todos", "get_user"]
 
@@ -18,9 +18,10 @@ TIMEOUT = 10.0
 class JSONPlaceholderClient:
     """A client for one JSONPlaceholder base URL."""
 
-    def __init__(self, base_url: str | None = None, *, timeout: float = TIMEOUT) -> None:
+    def __init__(self, base_url: str | None = None, *, timeout: float | None = None) -> None:
         self.http = HttpClient(
-            env_or(base_url, "JSONPLACEHOLDER_URL", DEFAULT_BASE_URL), timeout=timeout
+            env_or(base_url, "JSONPLACEHOLDER_URL", DEFAULT_BASE_URL),
+            timeout=timeout_or_env(timeout, TIMEOUT),
         )
 
     def get_user(self, user_id: int) -> dict[str, Any]:

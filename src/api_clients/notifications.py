@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from ._http import HttpClient, env_or
+from ._http import HttpClient, env_or, timeout_or_env
 
 __all__ = ["DEFAULT_BASE_URL", "DEFAULT_TOPIC", "NtfyClient", "send_notification"]
 
@@ -30,12 +30,12 @@ class NtfyClient:
         *,
         topic: str | None = None,
         token: str | None = None,
-        timeout: float = TIMEOUT,
+        timeout: float | None = None,
     ) -> None:
         self.topic = env_or(topic, "NTFY_TOPIC", DEFAULT_TOPIC)
         self.http = HttpClient(
             env_or(base_url, "NTFY_URL", DEFAULT_BASE_URL),
-            timeout=timeout,
+            timeout=timeout_or_env(timeout, TIMEOUT),
             token=token or os.environ.get("NTFY_TOKEN") or None,
         )
 

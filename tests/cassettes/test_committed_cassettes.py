@@ -290,6 +290,7 @@ def real_urls(monkeypatch: pytest.MonkeyPatch) -> None:
         "NTFY_TOPIC",
         "NTFY_TOKEN",
         "API_CLIENTS_MAX_RATE_LIMIT_WAIT",
+        "API_CLIENTS_TIMEOUT",
     ):
         monkeypatch.delenv(variable, raising=False)
 

@@ -12,13 +12,15 @@ from pathlib import Path
 
 import yaml
 
+from ..conftest import read_yaml
+
 PROJECT = Path(__file__).parents[1] / "data" / "corpus" / "project"
 CLI = [sys.executable, "-c", "from cassette_contracts.cli import run; run()"]
 
 
 def _many_violations(root: Path, count: int) -> None:
     """A cassette of ``count`` copies of a real interaction, each with a retyped field."""
-    data = yaml.safe_load((root / "cassettes" / "github" / "user.yaml").read_text())
+    data = read_yaml((root / "cassettes" / "github" / "user.yaml").read_text())
     interaction = data["interactions"][0]
     body = json.loads(interaction["response"]["body"]["string"])
     body["public_repos"] = "many"  # the schema wants an integer

@@ -9,6 +9,7 @@ from api_clients import ApiConnectionError, ApiTimeoutError, RateLimitedError, U
 from api_clients._http import HttpClient
 from api_clients.github import GitHubClient
 from api_clients.jsonplaceholder import JSONPlaceholderClient, get_user
+from api_clients.notifications import NtfyClient
 
 from .conftest import loopback
 
@@ -115,3 +116,31 @@ def test_rate_limit_wait_bound_from_environment(
     """API_CLIENTS_MAX_RATE_LIMIT_WAIT sets the bound when no argument is given."""
     monkeypatch.setenv("API_CLIENTS_MAX_RATE_LIMIT_WAIT", "7.5")
     assert HttpClient(httpserver.url_for(""), timeout=5).max_rate_limit_wait == 7.5
+
+
+@pytest.mark.parametrize(
+    ("env", "passed", "expected"),
+    [
+        pytest.param(None, None, 10.0, id="default"),
+        pytest.param("0.5", None, 0.5, id="from-environment"),
+        pytest.param("0.5", 3.0, 3.0, id="argument-wins"),
+        pytest.param("soon", None, 10.0, id="not-a-number"),
+        pytest.param("0", None, 10.0, id="not-positive"),
+    ],
+)
+def test_timeout_from_environment(
+    monkeypatch: pytest.MonkeyPatch, env: str | None, passed: float | None, expected: float
+) -> None:
+    """API_CLIENTS_TIMEOUT sets a client's timeout when none is passed; junk is ignored."""
+    if env is None:
+        monkeypatch.delenv("API_CLIENTS_TIMEOUT", raising=False)
+    else:
+        monkeypatch.setenv("API_CLIENTS_TIMEOUT", env)
+    assert GitHubClient("http://127.0.0.1:9", timeout=passed).http.timeout == expected
+    assert JSONPlaceholderClient("http://127.0.0.1:9", timeout=passed).http.timeout == expected
+
+
+def test_ntfy_timeout_from_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The ntfy client takes API_CLIENTS_TIMEOUT too, in place of its own 5 s."""
+    monkeypatch.setenv("API_CLIENTS_TIMEOUT", "0.5")
+    assert NtfyClient("http://127.0.0.1:9").http.timeout == 0.5

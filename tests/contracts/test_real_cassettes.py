@@ -10,7 +10,7 @@ from pathlib import Path
 
 import yaml
 
-from ..conftest import Run
+from ..conftest import Run, read_yaml
 from .conftest import REAL, SCHEMAS
 
 GET_ME = REAL / "tweepy" / "test_client_get_me.yaml"  # requests, gzip !!binary body
@@ -43,7 +43,7 @@ def test_real_cassettes_hold_their_contracts(body_cli: Callable[..., Run]) -> No
 
 def test_retyped_field_in_gzip_body_fails(body_cli: Callable[..., Run], tmp_path: Path) -> None:
     """A field retyped inside a gzip-compressed !!binary body exits 1 naming its JSON path."""
-    document = yaml.safe_load(GET_ME.read_text())
+    document = read_yaml(GET_ME.read_text())
     body = document["interactions"][0]["response"]["body"]
     assert body["string"][:2] == b"\x1f\x8b"  # stored compressed, as the client received it
     payload = json.loads(gzip.decompress(body["string"]))
@@ -65,7 +65,7 @@ def test_retyped_field_in_sse_event_fails(body_cli: Callable[..., Run], tmp_path
     """A field retyped in one server-sent event exits 1 naming the field and the event."""
     broken = tmp_path / "stream.yaml"
     shutil.copy(STREAM, broken)
-    document = yaml.safe_load(broken.read_text())
+    document = read_yaml(broken.read_text())
     response = document["interactions"][0]["response"]
     events = response["body"]["string"].split("\n\n")
     chunk = json.loads(events[2].removeprefix("data: "))
@@ -93,7 +93,7 @@ def test_body_too_broken_to_tell_its_kind_is_an_input_error(
     body_cli: Callable[..., Run], tmp_path: Path
 ) -> None:
     """Where contracts differ only in body, a corrupt gzip body is one input error, not a crash."""
-    document = yaml.safe_load(STREAM.read_text())
+    document = read_yaml(STREAM.read_text())
     response = document["interactions"][0]["response"]
     response["headers"]["Content-Encoding"] = ["gzip"]
     response["body"]["string"] = gzip.compress(response["body"]["string"].encode())[:30]

@@ -17,12 +17,12 @@ from cassette_contracts import (
     validate_interaction,
 )
 
-from ..conftest import CORPUS, Run
+from ..conftest import CORPUS, Run, read_yaml
 
 
 def _edit(path: Path, index: int, change: Callable[[dict], None]) -> None:
     """Rewrite interaction ``index`` of the cassette at ``path`` through ``change``."""
-    document = yaml.safe_load(path.read_text())
+    document = read_yaml(path.read_text())
     change(document["interactions"][index])
     path.write_text(yaml.dump(document))
 

@@ -22,8 +22,7 @@ from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
 
-import yaml
-
+from ..conftest import read_yaml
 from .project import REAL_URL, URL_VARIABLE, line_of, write_project
 from .weather_api import WeatherApi, serving
 
@@ -145,7 +144,7 @@ def test_the_readme_quickstart_walks_on_a_foreign_project(tmp_path: Path) -> Non
         uris = [
             interaction["request"]["uri"]
             for path in recorded
-            for interaction in yaml.safe_load(path.read_text())["interactions"]
+            for interaction in read_yaml(path.read_text())["interactions"]
         ]
         assert all(uri.startswith(REAL_URL + "/") for uri in uris), uris
         assert len(api.requests) == 6

@@ -18,6 +18,8 @@ from cassette_contracts.cassettes.load import load_cassette
 from cassette_contracts.cli import main
 from cassette_contracts.contracts.mapping import ContractMap
 
+from ..conftest import read_yaml
+
 REAL = Path(__file__).resolve().parents[1] / "data" / "vcr_cassettes"
 TWEET_USER = "tweepy/test_client_get_user.yaml"  # GET /2/users/by/username/Twitter, gzip
 STREAM = "simonw-llm/test_tools_streaming/test_tools_streaming_variant_a.yaml"  # SSE chunks
@@ -70,7 +72,7 @@ def test_every_kind_of_real_body_has_its_contract(inside: Path) -> None:
 def test_a_retyped_field_in_a_gzip_body_breaks_check(inside: Path, tmp_path: Path) -> None:
     """`$.data.id` (a string in every recorded user; pinned as string, null let through below
     30 samples) sent as a number in one gzip `!!binary` body breaks check, naming it."""
-    document = yaml.safe_load((inside / "cassettes" / TWEET_USER).read_bytes())
+    document = read_yaml((inside / "cassettes" / TWEET_USER).read_bytes())
     body = document["interactions"][0]["response"]["body"]
     payload = json.loads(gzip.decompress(body["string"]))
     payload["data"]["id"] = int(payload["data"]["id"])

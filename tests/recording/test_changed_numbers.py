@@ -9,11 +9,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
 from cassette_contracts.recording.rerecord import rerecord
 from cassette_contracts.settings import Settings
 
+from ..conftest import read_yaml
 from .upstream import Upstream
 
 pytestmark = pytest.mark.block_network(allowed_hosts=["127.0.0.1", "localhost"])
@@ -37,7 +37,7 @@ def more(url: str, body: Any) -> Any:
 
 
 def recorded(path: Path) -> Any:
-    (interaction,) = yaml.safe_load(path.read_text(encoding="utf-8"))["interactions"]
+    (interaction,) = read_yaml(path.read_text(encoding="utf-8"))["interactions"]
     return json.loads(interaction["response"]["body"]["string"])
 
 

@@ -19,8 +19,8 @@ import threading
 from pathlib import Path
 
 import pytest
-import yaml
 
+from ..conftest import read_yaml
 from .conftest import tree_digest
 from .upstream import Upstream, wait_for
 
@@ -138,7 +138,7 @@ def test_two_runs_at_once_only_one_records_and_promotes(
     for rel in changed:
         assert (
             "recorded_at"
-            in yaml.safe_load((project / "cassettes" / rel).read_text())["metadata"]["provenance"]
+            in read_yaml((project / "cassettes" / rel).read_text())["metadata"]["provenance"]
         )
 
 

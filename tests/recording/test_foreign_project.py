@@ -9,11 +9,12 @@ import textwrap
 from pathlib import Path
 
 import pytest
-import yaml
 from pytest_httpserver import HTTPServer
 
 from cassette_contracts.recording.rerecord import rerecord
 from cassette_contracts.settings import load_settings
+
+from ..conftest import read_yaml
 
 pytestmark = pytest.mark.block_network(allowed_hosts=["127.0.0.1", "localhost"])
 
@@ -83,7 +84,7 @@ def test_records_every_test_that_uses_a_cassette_by_default(
     outcome = rerecord(load_settings(project), env=env)
     assert outcome.exit_code == 0, outcome.summary()
     assert [p.as_posix() for p in outcome.recorded] == ["shop/test_item.yaml"]
-    data = yaml.safe_load((project / "cassettes" / "shop" / "test_item.yaml").read_text())
+    data = read_yaml((project / "cassettes" / "shop" / "test_item.yaml").read_text())
     assert "upstreams" not in data["metadata"]["provenance"]
 
 

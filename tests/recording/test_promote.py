@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
 from cassette_contracts.cassettes.atomic import atomic_write_bytes
 from cassette_contracts.errors import CassetteError, InputError, RecordingFailed
@@ -22,6 +21,8 @@ from cassette_contracts.recording.promote import (
     refuse_links_out,
 )
 from cassette_contracts.recording.provenance import stamp_provenance
+
+from ..conftest import read_yaml
 
 CASSETTE = """\
 interactions:
@@ -90,7 +91,7 @@ def test_stamp_provenance_records_time_versions_and_upstream_headers(tmp_path: P
         upstreams={"GITHUB_API_URL": "https://api.github.com"},
         headers=["x-github-api-version-selected"],
     )
-    provenance = yaml.safe_load(path.read_text())["metadata"]["provenance"]
+    provenance = read_yaml(path.read_text())["metadata"]["provenance"]
     assert provenance["recorded_at"] == "2026-11-23T12:00:00Z"
     assert set(provenance["recorded_with"]) == {"cassette-contracts", "vcrpy", "requests"}
     assert provenance["upstream_version_headers"] == {"x-github-api-version-selected": "2022-11-28"}
@@ -104,7 +105,7 @@ def test_stamp_provenance_keeps_generic_headers_and_no_upstreams_by_default(
     path = tmp_path / "c.yaml"
     path.write_text(CASSETTE)
     stamp_provenance(path)
-    provenance = yaml.safe_load(path.read_text())["metadata"]["provenance"]
+    provenance = read_yaml(path.read_text())["metadata"]["provenance"]
     assert provenance["upstream_version_headers"] == {"Server": "github.com"}
     assert "upstreams" not in provenance
 

@@ -6,10 +6,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-import yaml
 
 from cassette_contracts.recording.scan import scan
 from cassette_contracts.recording.scrub import Scrubber
+
+from ..conftest import read_yaml
 
 DATA = Path(__file__).parent / "data" / "vcr_cassettes"
 
@@ -109,7 +110,7 @@ def test_scrubber_leaves_committed_recordings_unchanged(path: Path) -> None:
     """Scrubbing a clean real recording again changes no URI, header or body: no false
     positive (CORS ``Access-Control-Allow-Credentials: true``, ETags, node ids, SHAs)."""
     scrubber = Scrubber()
-    for item in yaml.safe_load(path.read_text(encoding="utf-8"))["interactions"]:
+    for item in read_yaml(path.read_text(encoding="utf-8"))["interactions"]:
         request, response = item["request"], item["response"]
         assert scrubber.scrub_uri(request["uri"]) == request["uri"]
         for side in (request, response):

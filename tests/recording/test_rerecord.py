@@ -11,12 +11,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 from vcr.serializers import yamlserializer
 
 from cassette_contracts.recording.rerecord import RerecordOutcome, rerecord
 from cassette_contracts.settings import Settings
 
+from ..conftest import read_yaml
 from .conftest import tree_digest
 from .upstream import Fault, Upstream
 
@@ -43,7 +43,7 @@ def without_provenance(path: Path) -> dict[str, Any]:
     installed (it is, for decoding br bodies), so that header says which decoders this
     environment has, not what the upstream sent.
     """
-    data: dict[str, Any] = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data: dict[str, Any] = read_yaml(path.read_text(encoding="utf-8"))
     data.get("metadata", {}).pop("provenance", None)
     if not data.get("metadata"):
         data.pop("metadata", None)
@@ -90,7 +90,7 @@ def test_promoted_cassette_records_provenance(settings: Settings, upstream: Upst
     """recorded_at, tool versions, upstream version headers and real bases are stored."""
     outcome = run(settings, upstream, ONE_USER)
     assert outcome.exit_code == 0, outcome.summary()
-    provenance = yaml.safe_load((settings.cassettes / USER_CASSETTE).read_text())["metadata"][
+    provenance = read_yaml((settings.cassettes / USER_CASSETTE).read_text())["metadata"][
         "provenance"
     ]
     assert set(provenance["recorded_with"]) == {"cassette-contracts", "vcrpy", "requests"}
@@ -131,9 +131,7 @@ def test_added_field_is_informational_and_promoted(settings: Settings, upstream:
     assert [(c.kind.value, c.path) for c in outcome.report.changes] == [
         ("field added", "$.plan_name")
     ]
-    (interaction,) = yaml.safe_load((settings.cassettes / USER_CASSETTE).read_text())[
-        "interactions"
-    ]
+    (interaction,) = read_yaml((settings.cassettes / USER_CASSETTE).read_text())["interactions"]
     assert json.loads(interaction["response"]["body"]["string"])["plan_name"] == "pro"
 
 
@@ -183,7 +181,7 @@ def test_accept_breaking_promotes_anyway(settings: Settings, upstream: Upstream)
             "RateLimitedError",
             id="429-retry-after",
         ),
-        pytest.param(Fault("stall", seconds=30), "timed out after 10 s", id="stall"),
+        pytest.param(Fault("stall", seconds=30), "timed out after 0.5 s", id="stall"),
     ],
 )
 def test_fault_during_recording_leaves_cassettes_identical(
@@ -191,7 +189,8 @@ def test_fault_during_recording_leaves_cassettes_identical(
 ) -> None:
     """A failing upstream stops the run with a one-line reason, exit 3; nothing is promoted."""
     upstream.fault = fault
-    outcome = run(settings, upstream, ONE_USER)
+    # The example clients' timeout (10 s by default), short so the stall is met quickly.
+    outcome = run(settings, upstream, ONE_USER, env={"API_CLIENTS_TIMEOUT": "0.5"})
     assert outcome.exit_code == 3
     assert outcome.reason is not None
     assert says in outcome.reason
@@ -286,7 +285,7 @@ def test_tokens_appear_nowhere_after_recording(settings: Settings, upstream: Ups
     sent = [headers.get("Authorization") for _, _, headers in upstream.requests]
     assert sent[0] == f"Bearer {GITHUB_TOKEN}"
     assert any("access_token=" in url for _, url, _ in upstream.requests)
-    staged = yaml.safe_load(
+    staged = read_yaml(
         (outcome.staging / "cassettes" / "github/user_repos_kohsuke.yaml").read_text()
     )["interactions"]
     assert staged[0]["request"]["headers"]["Authorization"] == ["Bearer <REDACTED>"]
@@ -312,7 +311,7 @@ def test_rerecord_drops_a_stale_interaction_and_names_it(
     from cassette_contracts.cassettes.load import load_cassette
 
     path = settings.cassettes / USER_CASSETTE
-    data = yaml.safe_load(path.read_text())
+    data = read_yaml(path.read_text())
     stale = copy.deepcopy(data["interactions"][0])
     stale["request"]["uri"] = "https://api.github.com/users/someone-removed"
     data["interactions"].append(stale)
@@ -321,7 +320,7 @@ def test_rerecord_drops_a_stale_interaction_and_names_it(
 
     outcome = run(settings, upstream, ONE_USER)
     assert outcome.exit_code == 0, outcome.summary()
-    uris = [i["request"]["uri"] for i in yaml.safe_load(path.read_text())["interactions"]]
+    uris = [i["request"]["uri"] for i in read_yaml(path.read_text())["interactions"]]
     assert uris == ["https://api.github.com/users/yurinnick"]
     where = f"{path.relative_to(Path.cwd()) if path.is_relative_to(Path.cwd()) else path}"
     assert outcome.dropped == [

@@ -31,7 +31,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-import yaml
+from ..conftest import read_yaml
 
 #: Environment variable, path prefix on the local server, real base URL.
 SERVICES = (
@@ -74,7 +74,7 @@ def load_recordings(cassettes: Path) -> dict[tuple[str, str], list[tuple[bytes |
     """(method, real URL) -> [(request body, response)] of every interaction in ``cassettes``."""
     table: dict[tuple[str, str], list[tuple[bytes | None, Recorded]]] = {}
     for path in sorted(cassettes.rglob("*.yaml")):
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = read_yaml(path.read_text(encoding="utf-8"))
         for item in data.get("interactions") or []:
             request, response = item["request"], item["response"]
             body = response["body"]["string"]
