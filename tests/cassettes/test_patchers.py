@@ -157,7 +157,8 @@ def test_library_loaded_by_file_location_after_a_lookup_is_patched(tmp_path: Pat
     vendored.parent.mkdir()
     vendored.write_text(FAKE_HTTPLIB2)
     spec = importlib.util.spec_from_file_location("httplib2", vendored)
-    assert spec is not None and spec.loader is not None
+    assert spec is not None
+    assert spec.loader is not None
     httplib2 = importlib.util.module_from_spec(spec)
     sys.modules["httplib2"] = httplib2
     spec.loader.exec_module(httplib2)

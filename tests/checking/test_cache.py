@@ -355,3 +355,18 @@ def test_a_changed_format_library_is_checked_again(project: Path, tmp_path: Path
     assert (check(), check()) == (0, 0)  # the stand-in takes any date-time: kept
     (shim / "rfc3339_validator.py").unlink()
     assert check() == 1
+
+
+def test_library_replaced_while_checking_keeps_no_answer(
+    settled: Path, cli: Callable[..., Run], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A library whose file changed since the process started (an upgrade while a run
+    checks) keeps no warm answer: the run used the library it had imported."""
+    start = cache._libraries_at_start()
+    assert start is not None
+    module, origin, _ = start[0]
+    monkeypatch.setattr(
+        cache, "_libraries_at_start", lambda: ((module, origin, (0,) * 4), *start[1:])
+    )
+    assert cli("check").code == 0
+    assert not (settled / WARM).exists()
