@@ -5,17 +5,17 @@ The cache (``.cassette-contracts/`` by default, safe to delete) remembers, per c
 content, what the check found; an entry is used only when the cassette bytes, every schema
 file plus contracts.toml, the harness itself (the cassettes, contracts and checking
 sources) and the libraries that decide a verdict (``_LIBRARIES``: jsonschema, its format
-checkers, PyYAML, ..., by file and version) are unchanged. A corrupt or missing cache is rebuilt without a word; an input error
-is never cached.
+checkers, PyYAML, ..., by file and version) are unchanged. A corrupt or missing cache is
+rebuilt without a word; an input error is never cached.
 
 A warm run answers before it loads a contract or a schema (``cached_run``): ``WARM_FILE`` keeps
 the answers of recent clean runs (no input error, no warning), each under a key made of the
-working folder, then the name and stat (size, mtime, inode, ctime) of every input: contracts.toml,
-every schema file, the harness sources, the libraries' files, and every cassette in order. A stat stands
-for the bytes read under it only when it was taken first and the file had not been modified
-(mtime or ctime) for over a second (git's "racy" rule: a later write, even within the same
-clock tick, changes it), and the bytes read are the bytes checked; otherwise the run keeps no
-answer and the next one looks file by file (``ResultCache``).
+working folder, then the name and stat (size, mtime, inode, ctime) of every input:
+contracts.toml, every schema file, the harness sources, the libraries' files, and every
+cassette in order. A stat stands for the bytes read under it only when it was taken first and
+the file had not been modified (mtime or ctime) for over a second (git's "racy" rule: a later
+write, even within the same clock tick, changes it), and the bytes read are the bytes checked;
+otherwise the run keeps no answer and the next one looks file by file (``ResultCache``).
 """
 
 from __future__ import annotations
