@@ -140,3 +140,31 @@ def test_library_installed_during_the_run_is_patched(
     assert issubclass(patched, original)
     assert issubclass(patched, http.client.HTTPConnection)
     assert httplib2.HTTPConnectionWithTimeout is original  # and unpatched after
+
+
+@pytest.mark.usefixtures("_forget_new_modules")
+def test_library_loaded_by_file_location_after_a_lookup_is_patched(tmp_path: Path) -> None:
+    """httplib2 loaded from a vendored file under its own name (sys.modules, no sys.path
+    change) after an earlier cassette skipped it is patched: no request escapes."""
+    if importlib.util.find_spec("httplib2") is not None:
+        pytest.skip("httplib2 is installed: nothing to load during the run")
+    cassette = str(tmp_path / "none.yaml")
+    recorder = vcr.VCR(record_mode="none")
+    patchers.skip_missing_patchers(recorder)
+    assert "httplib2" in recorder.skip_patchers
+
+    vendored = tmp_path / "vendor" / "httplib2.py"
+    vendored.parent.mkdir()
+    vendored.write_text(FAKE_HTTPLIB2)
+    spec = importlib.util.spec_from_file_location("httplib2", vendored)
+    assert spec is not None
+    assert spec.loader is not None
+    httplib2 = importlib.util.module_from_spec(spec)
+    sys.modules["httplib2"] = httplib2
+    spec.loader.exec_module(httplib2)
+
+    recorder = vcr.VCR(record_mode="none")
+    patchers.skip_missing_patchers(recorder)
+    original = httplib2.HTTPConnectionWithTimeout
+    with recorder.use_cassette(cassette):
+        assert httplib2.HTTPConnectionWithTimeout is not original

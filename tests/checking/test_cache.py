@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import subprocess
+import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -323,3 +325,48 @@ def test_input_error_is_never_cached(settled: Path, cli: Callable[..., Run], nam
     again = _json(cli("check", "cassettes", "--format", "json"))
     assert (again["exit_code"], len(again["errors"])) == (2, 1)
     assert again["errors"][0]["file"] == f"cassettes/{name}"
+
+
+# `check` in its own process with the cache's clock two seconds ahead (as ``settled``): the
+# format checkers jsonschema uses are decided when it is imported.
+_SETTLED_CHECK = """\
+import sys, time
+from cassette_contracts.checking import cache
+cache._now_ns = lambda: time.time_ns() + 2_000_000_000
+from cassette_contracts.cli import main
+sys.exit(main(["check"]))
+"""
+
+
+def test_a_changed_format_library_is_checked_again(project: Path, tmp_path: Path) -> None:
+    """A run after the date-time checker changed (here: a permissive stand-in on the path,
+    then the real one) checks again: neither kept answer holds for another checker."""
+    user = project / "cassettes" / "github" / "user.yaml"
+    user.write_text(user.read_text().replace("06:10:06Z", "06:10:06Q"))
+    shim = tmp_path / "shim"
+    shim.mkdir()
+    (shim / "rfc3339_validator.py").write_text("def validate_rfc3339(value):\n    return True\n")
+    environment = {**os.environ, "PYTHONPATH": str(shim)}
+
+    def check() -> int:
+        command = [sys.executable, "-c", _SETTLED_CHECK]
+        return subprocess.run(command, env=environment, capture_output=True).returncode
+
+    assert (check(), check()) == (0, 0)  # the stand-in takes any date-time: kept
+    (shim / "rfc3339_validator.py").unlink()
+    assert check() == 1
+
+
+def test_library_replaced_while_checking_keeps_no_answer(
+    settled: Path, cli: Callable[..., Run], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A library whose file changed since the process started (an upgrade while a run
+    checks) keeps no warm answer: the run used the library it had imported."""
+    start = cache._libraries_at_start()
+    assert start is not None
+    module, origin, _ = start[0]
+    monkeypatch.setattr(
+        cache, "_libraries_at_start", lambda: ((module, origin, (0,) * 4), *start[1:])
+    )
+    assert cli("check").code == 0
+    assert not (settled / WARM).exists()

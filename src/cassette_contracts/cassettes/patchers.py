@@ -15,6 +15,8 @@ Why this keeps vcrpy's behaviour:
   ``import botocore.awsrequest`` would then fail with ModuleNotFoundError and its builder
   yield no patcher. A group whose library is there, or half there (found, but its submodule
   fails to import), is left to vcrpy, which tries as before;
+- a library in ``sys.modules`` is never skipped, even when the lookup below is kept (one loaded
+  by file location or aliased under its name changes nothing else);
 - the answer is kept only while the import system looks the same: ``sys.path``,
   ``sys.meta_path`` and ``sys.path_hooks`` (the same objects in the same order), the working
   folder, and the modification time of every ``sys.path`` folder (installing a package
@@ -81,7 +83,10 @@ def missing_patcher_groups(known: tuple[str, ...]) -> tuple[str, ...]:
     global _last
     state = (_import_state(), known)
     if _last is not None and _last[0] == state:
-        return _last[1]
+        # a module loaded into sys.modules (by file location, an alias) changes none of the
+        # state: vcrpy's import would find it, so its group is never skipped
+        modules = sys.modules
+        return tuple(group for group in _last[1] if GROUP_PACKAGES[group] not in modules)
     missing = tuple(
         group
         for group, package in GROUP_PACKAGES.items()

@@ -3,18 +3,19 @@ answer.
 
 The cache (``.cassette-contracts/`` by default, safe to delete) remembers, per cassette
 content, what the check found; an entry is used only when the cassette bytes, every schema
-file plus contracts.toml, and the harness itself (the cassettes, contracts and checking
-sources) are unchanged. A corrupt or missing cache is rebuilt without a word; an input error
-is never cached.
+file plus contracts.toml, the harness itself (the cassettes, contracts and checking
+sources) and the libraries that decide a verdict (``_LIBRARIES``: jsonschema, its format
+checkers, PyYAML, ..., by file and version) are unchanged. A corrupt or missing cache is
+rebuilt without a word; an input error is never cached.
 
 A warm run answers before it loads a contract or a schema (``cached_run``): ``WARM_FILE`` keeps
 the answers of recent clean runs (no input error, no warning), each under a key made of the
-working folder, then the name and stat (size, mtime, inode, ctime) of every input: contracts.toml,
-every schema file, the harness sources, jsonschema, and every cassette in order. A stat stands
-for the bytes read under it only when it was taken first and the file had not been modified
-(mtime or ctime) for over a second (git's "racy" rule: a later write, even within the same
-clock tick, changes it), and the bytes read are the bytes checked; otherwise the run keeps no
-answer and the next one looks file by file (``ResultCache``).
+working folder, then the name and stat (size, mtime, inode, ctime) of every input:
+contracts.toml, every schema file, the harness sources, the libraries' files, and every
+cassette in order. A stat stands for the bytes read under it only when it was taken first and
+the file had not been modified (mtime or ctime) for over a second (git's "racy" rule: a later
+write, even within the same clock tick, changes it), and the bytes read are the bytes checked;
+otherwise the run keeps no answer and the next one looks file by file (``ResultCache``).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import sys
 import time
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
@@ -85,26 +87,60 @@ def _harness_sources() -> list[Path]:
     return sorted(sources)
 
 
-def _harness_digest(library_version: str) -> str:
-    """Changes whenever this package's checking code or jsonschema (``library_version``)
-    changes."""
-    digest = hashlib.sha256(f"{_CACHE_FORMAT}\0{library_version}".encode())
+def _harness_digest(libraries: str) -> str:
+    """Changes whenever this package's checking code or a library of ``_LIBRARIES``
+    (``libraries``, see ``_library_versions``) changes."""
+    digest = hashlib.sha256(f"{_CACHE_FORMAT}\0{libraries}".encode())
     for path in _harness_sources():
         digest.update(path.read_bytes())
     return digest.hexdigest()
 
 
-@cache
-def _library_version() -> str:
-    from importlib.metadata import version
+#: The other packages whose code decides what ``check`` finds (top-level module ->
+#: distribution): jsonschema and its resolver; the format checkers jsonschema uses when they
+#: import (a format whose package is missing is not checked at all, an upgrade may check it
+#: differently); the YAML parser; the body decoders.
+_LIBRARIES = {
+    "jsonschema": "jsonschema",
+    "referencing": "referencing",
+    "jsonschema_specifications": "jsonschema-specifications",
+    "fqdn": "fqdn",
+    "idna": "idna",
+    "isoduration": "isoduration",
+    "jsonpointer": "jsonpointer",
+    "rfc3339_validator": "rfc3339-validator",
+    "rfc3986_validator": "rfc3986-validator",
+    "rfc3987": "rfc3987",
+    "rfc3987_syntax": "rfc3987-syntax",
+    "uri_template": "uri-template",
+    "webcolors": "webcolors",
+    "yaml": "PyYAML",
+    "brotli": "Brotli",
+    "zstandard": "zstandard",
+}
 
-    return version("jsonschema")
+
+@cache
+def _library_versions() -> str:
+    """Per library of ``_LIBRARIES``: the file this process imports it from (or would) and
+    its distribution's version, '-' for either when there is none (read once)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    found = {module: origin for module, origin, _ in _libraries_at_start() or ()}
+    parts = []
+    for module, distribution in _LIBRARIES.items():
+        try:
+            number = version(distribution)
+        except PackageNotFoundError:
+            number = "-"
+        parts.append(f"{module}\0{found.get(module, '-')}\0{number}")
+    return "\n".join(parts)
 
 
 @cache
 def _harness_version() -> str:
     """``_harness_digest`` of the code this process runs (read once)."""
-    return _harness_digest(_library_version())
+    return _harness_digest(_library_versions())
 
 
 def environment_key(contract_map: ContractMap, registry: SchemaRegistry) -> str:
@@ -219,28 +255,54 @@ class ResultCache:
 # --- whole runs: answered before anything is loaded ------------------------------------------
 
 
-def _jsonschema_file() -> str | None:
-    """jsonschema's ``__init__.py``, found as an import would find it, without importing it:
-    upgrading jsonschema replaces the file (a new inode, a new ctime)."""
+def _library_files() -> list[tuple[str, str]] | None:
+    """(module, file) of each library of ``_LIBRARIES`` that can be imported: the file this
+    process imported it from, else the one an import would find (not imported: found).
+    Installing, upgrading or removing one replaces its file (a new inode, a new ctime) or
+    changes this list. None when jsonschema cannot be found or a library is there without a
+    file of its own (a namespace package) to stand for it."""
     from importlib.util import find_spec
 
-    try:
-        spec = find_spec("jsonschema")
-    except (ImportError, ValueError):
+    found = []
+    for module in _LIBRARIES:
+        loaded = sys.modules.get(module)
+        if loaded is not None:
+            origin = getattr(loaded, "__file__", None)
+        else:
+            try:
+                spec = find_spec(module)
+            except (ImportError, ValueError):
+                return None
+            if spec is None:
+                continue
+            origin = spec.origin if spec.has_location else None
+        if not isinstance(origin, str):
+            return None
+        found.append((module, origin))
+    return found if found and found[0][0] == "jsonschema" else None
+
+
+@cache
+def _libraries_at_start() -> tuple[tuple[str, str, tuple[int, ...]], ...] | None:
+    """``_library_files`` with their stats as this process first saw them (a warm lookup asks
+    before anything is imported, ``check`` before it checks): a library installed, replaced
+    or removed while a run checks keeps no answer."""
+    files = _library_files()
+    rows = _stats([origin for _, origin in files]) if files is not None else None
+    if files is None or rows is None:
         return None
-    return spec.origin if spec is not None else None
+    return tuple(
+        (module, origin, tuple(row)) for (module, origin), (_, row) in zip(files, rows, strict=True)
+    )
 
 
-def _environment_names(contracts: Path, schemas: list[Path]) -> list[str] | None:
+def _environment_names(contracts: Path, schemas: list[Path], libraries: Sequence[str]) -> list[str]:
     """Every file but the cassettes that a check's answer depends on, each named once:
     contracts.toml, the schema files (as ``SchemaRegistry.load`` finds them), the harness
-    sources, jsonschema. None when jsonschema cannot be found."""
-    library = _jsonschema_file()
-    if library is None:
-        return None
+    sources, the files of the ``libraries`` (``_library_files``)."""
     names = [os.path.abspath(contracts), *(os.path.abspath(path) for path in schemas)]
     names += [str(path) for path in _harness_sources()]
-    names.append(library)
+    names += libraries
     return names
 
 
@@ -298,11 +360,12 @@ def cached_run(
     """The answer of an earlier clean run over the same cassette ``files`` (spelled as
     ``str(Path)``, in any order) with the same contracts, schemas and harness, every one of
     them unchanged by its stat; None when there is none (then check as usual)."""
+    libraries = _libraries_at_start()  # before anything is imported, kept answer or not
     runs = _load_runs(cache_dir)
-    if not runs:
+    if not runs or libraries is None:
         return None
-    names = _environment_names(contracts, schema_files(schemas))
-    environment = _stat_lines(names) if names is not None else None
+    origins = [origin for _, origin, _ in libraries]
+    environment = _stat_lines(_environment_names(contracts, schema_files(schemas), origins))
     checked = _stat_lines(sorted(files))
     if environment is None or checked is None:
         return None
@@ -378,23 +441,30 @@ def _settled_environment(
     """The names and stats of the environment files (``_environment_names``) when each stat,
     taken before its file is read again here, stands for what this run loaded: contracts.toml
     and the schemas read back give the fingerprints loaded, the harness sources the harness
-    version, jsonschema is the one imported; else None."""
-    import sys
-
+    version, the libraries are those this process found when it started (and imported, for
+    those it imported); else None."""
     from ..contracts.registry import schema_fingerprint
 
     schemas = schema_files(registry.root)
-    names = _environment_names(contract_map.path, schemas)
-    module = sys.modules.get("jsonschema")
-    if names is None or module is None or getattr(module, "__file__", None) != names[-1]:
+    start = _libraries_at_start()
+    libraries = _library_files()
+    if (
+        start is None
+        or libraries is None
+        or "jsonschema" not in sys.modules
+        or [(module, origin) for module, origin, _ in start] != libraries
+    ):
         return None
+    names = _environment_names(contract_map.path, schemas, [origin for _, origin in libraries])
     at = _now_ns()
     environment = _stats(names)
     if environment is None or not all(_settled(row, at) for _, row in environment):
         return None
+    if [tuple(row) for _, row in environment[-len(start) :]] != [row for _, _, row in start]:
+        return None  # a library replaced since this process started
     try:
         contracts = hashlib.sha256(contract_map.path.read_bytes()).hexdigest()
-        harness = _harness_digest(_library_version())
+        harness = _harness_digest(_library_versions())
     except OSError:
         return None
     if (
