@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -13,6 +15,9 @@ from cassette_contracts.cassettes.discover import (
     iter_cassette_paths,
 )
 from cassette_contracts.cassettes.shapes import JSON_SUFFIXES
+from cassette_contracts.errors import InputError
+
+from ..conftest import Run
 
 NAMES = ["a/b.yaml", "a-b.yaml", "a/b/c.yaml", "a.b/c.json", ".x/y.yml", "-.yaml", "b/a-b.yaml"]
 
@@ -61,3 +66,47 @@ def test_a_folder_named_like_a_cassette_is_walked(tmp_path: Path) -> None:
     (tmp_path / "old.yaml").mkdir()
     (tmp_path / "old.yaml" / "user.yaml").write_text("")
     assert cassette_files([tmp_path]) == [str(tmp_path / "old.yaml" / "user.yaml")]
+
+
+def test_a_folder_that_cannot_be_listed_is_an_input_error_naming_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An unreadable subfolder is not skipped in silence: its cassettes would go unchecked."""
+    (tmp_path / "locked").mkdir()
+    (tmp_path / "open.yaml").write_text("")
+    listing = os.scandir
+
+    def scandir(path: str) -> Any:
+        if os.path.basename(path) == "locked":
+            raise PermissionError(13, "Permission denied", path)
+        return listing(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    with pytest.raises(InputError) as caught:
+        cassette_files([tmp_path])
+    assert (
+        str(caught.value)
+        == f"{tmp_path / 'locked'}: cannot list cassette folder: Permission denied"
+    )
+
+
+def test_a_dangling_link_named_like_a_cassette_is_listed(tmp_path: Path) -> None:
+    """A broken symlink ``x.yaml`` is listed, so reading it reports it (never a silent skip)."""
+    (tmp_path / "gone.yaml").symlink_to(tmp_path / "nowhere.yaml")
+    assert cassette_files([tmp_path]) == [str(tmp_path / "gone.yaml")]
+
+
+def test_check_reports_a_dangling_cassette_link(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cli: Callable[..., Run]
+) -> None:
+    """`check` on a folder with a broken cassette link: exit 2, one line naming the link."""
+    (tmp_path / "cassettes").mkdir()
+    (tmp_path / "cassettes" / "gone.yaml").symlink_to(tmp_path / "nowhere.yaml")
+    (tmp_path / "schemas").mkdir()
+    (tmp_path / "schemas" / "contracts.toml").write_text("")
+    monkeypatch.chdir(tmp_path)
+    run = cli("check", "--no-cache")
+    assert run.code == 2
+    assert (
+        "cassettes/gone.yaml: cannot read cassette: No such file or directory" in run.out + run.err
+    )

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from os import PathLike
 from pathlib import Path
 
-from ..errors import UsageError
+from ..errors import InputError, UsageError
 
 __all__ = ["cassette_files", "find_cassette_files", "in_path_order", "iter_cassette_paths"]
 
@@ -28,7 +28,9 @@ def iter_cassette_paths(paths: Iterable[str | PathLike[str]]) -> list[Path]:
 
     A file named directly is taken whatever its suffix; a path that does not exist is a
     UsageError. Symlinked folders are followed (reading through one is harmless, and skipping
-    it would pass cassettes nobody checked), each real folder once, so a link loop ends.
+    it would pass cassettes nobody checked), each real folder once, so a link loop ends. A
+    folder that cannot be listed is an InputError, and a dangling link named like a cassette
+    is listed (reading it then reports it): nothing is skipped in silence.
     """
     return [Path(name) for name in cassette_files(paths)]
 
@@ -92,12 +94,16 @@ def _walk(root: str) -> Iterable[str]:
         seen.add(real)
         try:
             entries = list(os.scandir(folder))
-        except OSError:
-            continue
+        except OSError as exc:  # skipped, its cassettes would pass unchecked
+            raise InputError(
+                f"cannot list cassette folder: {exc.strerror or exc}", file=Path(folder)
+            ) from None
         here = folder != "."
         for entry in entries:  # DirEntry: the type from the directory listing, no stat
             try:  # the name first: most entries are cassettes, one type test each
-                if _is_cassette_name(entry.name) and entry.is_file():
+                if _is_cassette_name(entry.name) and (
+                    entry.is_file() or (entry.is_symlink() and not entry.is_dir())
+                ):  # a dangling link is listed: reading it names it, a skip would hide it
                     yield entry.path if here else entry.name
                 elif entry.is_dir():
                     known = None if entry.is_symlink() else os.path.join(real, entry.name)
