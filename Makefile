@@ -2,27 +2,38 @@
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
-STAMP  := $(VENV)/.installed
 ARGS   ?=
+# The package and what its tests need (extra `test`) for every target; `make lint` adds ruff,
+# mypy and the type stubs (extra `dev`). `make test` installs no linter.
+STAMP     := $(VENV)/.installed-test
+DEV_STAMP := $(VENV)/.installed-dev
 
 .PHONY: venv test lint contracts scan bench rerecord drift cassettes clean
 
+# Compiled modules are kept in the venv, for every target, rather than in __pycache__ folders
+# of the source tree. The suite starts hundreds of Python processes (CLI calls, pytester runs,
+# the recording runs of rerecord); where PYTHONDONTWRITEBYTECODE is set (CI images often set
+# it) and the package is installed editable, each one would compile cassette_contracts from
+# source and pytest would rewrite the plugin's asserts again: about a quarter of the suite's
+# CPU time. Python then reads compiled modules only from there, so pip compiles nothing at
+# install (--no-compile): its copies in site-packages would never be read.
+PYCACHE := $(abspath $(VENV))/pycache
+export PYTHONPYCACHEPREFIX := $(PYCACHE)
+export PYTHONDONTWRITEBYTECODE :=
+
 venv: $(STAMP)
 
-# Reinstall only when pyproject.toml changed since the last install.
+# Reinstall only when pyproject.toml changed since the last install (the venv's own pip: it
+# installs this pyproject, so no upgrade round trip to the index first).
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-compile -e '.[test]'
 	touch $(STAMP)
 
-# Compiled modules for `make test`, kept in the venv rather than in __pycache__ folders of the
-# source tree. The suite starts hundreds of Python processes (CLI calls, pytester runs, the
-# recording runs of rerecord); where PYTHONDONTWRITEBYTECODE is set (CI images often set it) and
-# the package is installed editable, each one would compile cassette_contracts from source and
-# pytest would rewrite the plugin's asserts again: about a quarter of the suite's CPU time.
-PYCACHE   := $(abspath $(VENV))/pycache
-TEST_ENV  := PYTHONDONTWRITEBYTECODE= PYTHONPYCACHEPREFIX=$(PYCACHE)
+$(DEV_STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-compile -e '.[dev]'
+	touch $(STAMP) $(DEV_STAMP)
 
 # The whole suite offline (record mode none, network blocked), on every core (pytest-xdist;
 # worksteal: a core that runs out of tests takes queued ones from the other instead of idling
@@ -31,10 +42,10 @@ TEST_ENV  := PYTHONDONTWRITEBYTECODE= PYTHONPYCACHEPREFIX=$(PYCACHE)
 # used once; kept, they would pile up run after run).
 test: $(STAMP)
 	rm -rf "$(PYCACHE)$$($(BIN)/python -c 'import tempfile; print(tempfile.gettempdir())')"/pytest-of-*
-	$(TEST_ENV) $(BIN)/pytest -n auto --dist worksteal $(ARGS)
-	$(TEST_ENV) $(BIN)/cassette-contracts scan
+	$(BIN)/pytest -n auto --dist worksteal $(ARGS)
+	$(BIN)/cassette-contracts scan
 
-lint: $(STAMP)
+lint: $(DEV_STAMP)
 	$(BIN)/ruff check src tests tools
 	$(BIN)/ruff format --check src tests tools
 	$(BIN)/mypy
