@@ -1,5 +1,6 @@
 """The schema verdict cache: a schema file whose exact content passed the meta-schema check is
-not checked again; a failure is never remembered."""
+not checked again (across processes with a cache folder, within one process always); a failure
+is never remembered."""
 
 from __future__ import annotations
 
@@ -31,9 +32,16 @@ class _CountingMeta:
 
 @pytest.fixture
 def meta(monkeypatch: pytest.MonkeyPatch) -> _CountingMeta:
+    """The counting validator, in a process that has checked no schema yet."""
     counting = _CountingMeta(registry_module._META_VALIDATOR)
     monkeypatch.setattr(registry_module, "_META_VALIDATOR", counting)
+    monkeypatch.setattr(registry_module, "_PASSED_HERE", set())
     return counting
+
+
+def _new_process(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Forget what this process checked, as the next command, a new process, would."""
+    monkeypatch.setattr(registry_module, "_PASSED_HERE", set())
 
 
 def _write(root: Path, schema: Any) -> None:
@@ -47,6 +55,29 @@ def test_a_schema_that_passed_is_not_checked_again(tmp_path: Path, meta: _Counti
     first = SchemaRegistry.load(tmp_path / "schemas", tmp_path / "cache")
     second = SchemaRegistry.load(tmp_path / "schemas", tmp_path / "cache")
     assert (first.names, second.names, meta.checked) == (["s.json"], ["s.json"], 1)
+
+
+def test_a_schema_that_passed_is_not_checked_again_in_the_same_process(
+    tmp_path: Path, meta: _CountingMeta
+) -> None:
+    """Without a cache folder, one process checks a content once, wherever the file is."""
+    _write(tmp_path / "a", GOOD)
+    _write(tmp_path / "b", GOOD)
+    loaded = [SchemaRegistry.load(tmp_path / root).names for root in ("a", "b", "a")]
+    assert (loaded, meta.checked) == ([["s.json"]] * 3, 1)
+
+
+@pytest.mark.parametrize("cache", [True, False], ids=["cache", "no-cache"])
+def test_a_broken_schema_is_reported_at_every_load_of_one_process(
+    tmp_path: Path, meta: _CountingMeta, cache: bool
+) -> None:
+    """A failure is not remembered in the process either: each load checks and reports it."""
+    _write(tmp_path / "schemas", BROKEN)
+    for _ in range(2):
+        registry = SchemaRegistry.load(tmp_path / "schemas", tmp_path / "cache" if cache else None)
+        assert registry.broken == {"s.json"}
+        assert "objekt" in registry.errors[0].message
+    assert meta.checked == 2
 
 
 def test_a_broken_schema_is_reported_every_time(tmp_path: Path, meta: _CountingMeta) -> None:
@@ -69,11 +100,12 @@ def test_a_changed_schema_is_checked_again(tmp_path: Path) -> None:
 
 
 def test_a_cache_that_cannot_be_written_checks_every_time(
-    tmp_path: Path, meta: _CountingMeta
+    tmp_path: Path, meta: _CountingMeta, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A cache dir that is a file: schemas load and are checked, no error."""
     _write(tmp_path / "schemas", GOOD)
     (tmp_path / "cache").write_text("not a folder")
     for _ in range(2):
+        _new_process(monkeypatch)
         assert SchemaRegistry.load(tmp_path / "schemas", tmp_path / "cache").names == ["s.json"]
     assert meta.checked == 2

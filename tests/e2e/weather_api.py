@@ -171,7 +171,10 @@ def serving(api: WeatherApi) -> Iterator[str]:
     """Serve ``api`` on 127.0.0.1 (a free port) while the block runs; yields its base URL."""
     server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(api))
     server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    # Polled often, so that shutdown() returns at once rather than after up to 0.5 s.
+    thread = threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
+    )
     thread.start()
     try:
         yield f"http://127.0.0.1:{server.server_address[1]}"

@@ -72,7 +72,7 @@ def test_xdist_and_serial_runs_give_the_same_report(
 ) -> None:
     """The coverage gathered from two xdist workers equals the serial run's, field for field."""
     make_project(PAYLOAD, READS_UNPINNED + READS_PINNED.replace("test_fetch_user", "test_again"))
-    serial = pytester.runpytest_subprocess()
+    serial = pytester.runpytest()  # in-process, as the other runs here; xdist below is not
     assert serial.ret == pytest.ExitCode.TESTS_FAILED
     serial_report = _coverage_json()
     parallel = pytester.runpytest_subprocess("-n", "2")

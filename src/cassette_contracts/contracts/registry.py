@@ -281,13 +281,16 @@ def _parse(data: bytes, path: Path, verdicts: _Verdicts | None = None) -> Any:
     key = verdicts.key(data) if verdicts is not None else ""
     if verdicts is not None and verdicts.passed(key):
         return schema
-    worst = best_match(_META_VALIDATOR.iter_errors(schema))
-    if worst is not None:
-        raise SchemaError(
-            f"not a valid JSON Schema 2020-12 at {json_pointer(worst.absolute_path)}: "
-            f"{worst.message}",
-            file=path,
-        )
+    content = hashlib.sha256(data).digest()
+    if content not in _PASSED_HERE:
+        worst = best_match(_META_VALIDATOR.iter_errors(schema))
+        if worst is not None:
+            raise SchemaError(
+                f"not a valid JSON Schema 2020-12 at {json_pointer(worst.absolute_path)}: "
+                f"{worst.message}",
+                file=path,
+            )
+        _PASSED_HERE.add(content)
     if verdicts is not None:
         verdicts.add(key)
     return schema
@@ -296,6 +299,12 @@ def _parse(data: bytes, path: Path, verdicts: _Verdicts | None = None) -> Any:
 _META_VALIDATOR = Draft202012Validator(
     Draft202012Validator.META_SCHEMA, format_checker=Draft202012Validator.FORMAT_CHECKER
 )
+
+#: The sha256 digests of the schema contents that passed the meta-schema check in this
+#: process: a process that loads the same schemas again (a CLI command and the plugin in one
+#: process, a long-lived caller, a test suite) checks each content once. Only passes are kept
+#: (a broken schema is reported at every load), like the on-disk ``_Verdicts``.
+_PASSED_HERE: set[bytes] = set()
 
 
 def _dangling_ref(
