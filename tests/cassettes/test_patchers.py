@@ -113,20 +113,25 @@ def test_project_skip_patchers_are_kept() -> None:
     assert set(recorder.skip_patchers) >= set(patchers.missing_patcher_groups(PATCHER_NAMES))
 
 
-@pytest.mark.usefixtures("_forget_new_modules")
-def test_library_installed_during_the_run_is_patched(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, library_folder: Path
-) -> None:
-    """vcrpy patches httplib2 once it is importable, though an earlier cassette skipped it."""
+def _a_cassette_that_skipped_httplib2(tmp_path: Path) -> str:
+    """A cassette entered and left by a VCR that skipped httplib2's patchers (not installed)."""
     if importlib.util.find_spec("httplib2") is not None:
-        pytest.skip("httplib2 is installed: nothing to install during the run")
+        pytest.skip("httplib2 is installed: it cannot appear during the run")
     cassette = str(tmp_path / "none.yaml")
-
     recorder = vcr.VCR(record_mode="none")
     patchers.skip_missing_patchers(recorder)
     assert "httplib2" in recorder.skip_patchers
     with recorder.use_cassette(cassette):
         pass
+    return cassette
+
+
+@pytest.mark.usefixtures("_forget_new_modules")
+def test_library_installed_during_the_run_is_patched(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, library_folder: Path
+) -> None:
+    """vcrpy patches httplib2 once it is importable, though an earlier cassette skipped it."""
+    cassette = _a_cassette_that_skipped_httplib2(tmp_path)
 
     (library_folder / "httplib2.py").write_text(FAKE_HTTPLIB2)
     recorder = vcr.VCR(record_mode="none")
@@ -146,12 +151,7 @@ def test_library_installed_during_the_run_is_patched(
 def test_library_loaded_by_file_location_after_a_lookup_is_patched(tmp_path: Path) -> None:
     """httplib2 loaded from a vendored file under its own name (sys.modules, no sys.path
     change) after an earlier cassette skipped it is patched: no request escapes."""
-    if importlib.util.find_spec("httplib2") is not None:
-        pytest.skip("httplib2 is installed: nothing to load during the run")
-    cassette = str(tmp_path / "none.yaml")
-    recorder = vcr.VCR(record_mode="none")
-    patchers.skip_missing_patchers(recorder)
-    assert "httplib2" in recorder.skip_patchers
+    cassette = _a_cassette_that_skipped_httplib2(tmp_path)
 
     vendored = tmp_path / "vendor" / "httplib2.py"
     vendored.parent.mkdir()
