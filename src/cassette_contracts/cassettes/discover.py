@@ -8,6 +8,7 @@ building, hashing and comparing ``Path`` objects cost more than the directory li
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Iterable
 from os import PathLike
 from pathlib import Path
@@ -63,9 +64,12 @@ def in_path_order(names: Iterable[str]) -> list[str]:
 
 def _path_order(name: str) -> str:
     """A sort key ordering names spelled as ``str(Path(...))`` as ``PurePosixPath`` orders
-    them (by their parts, the root a part of its own): the parts joined by NUL, which sorts
-    before any character a part may hold, so a part sorts before its own extensions."""
-    if not name.startswith("/"):
+    them on this Python: by their parts, joined by NUL, which sorts before any character a
+    part may hold, so a part sorts before its own extensions. Python 3.12 and later compare the
+    text split at each ``/`` (an absolute name starts with an empty part, so it sorts before
+    any relative one); 3.11 compares parts with the root as a part of its own (``/``, or
+    ``//``), which sorts after a relative name starting with ``-`` or ``.``."""
+    if sys.version_info >= (3, 12) or not name.startswith("/"):
         return name.replace("/", "\0")
     root = "//" if name.startswith("//") and not name.startswith("///") else "/"
     return root + "\0" + name[len(root) :].replace("/", "\0")
