@@ -196,7 +196,7 @@ def test_junit_has_one_testcase_per_contract_and_fails_the_broken_ones(
 def test_markdown_has_a_summary_table_and_the_unpinned_reads(failing_report: Any) -> None:
     """Markdown: a table per run and per failing contract."""
     markdown = failing_report.render("markdown")
-    assert "| `github.repos_get` | 4 | 3 | 1 | 1 |" in markdown
+    assert "| `github.repos_get` | 3 | 3 | 1 | 1 |" in markdown  # $.owner: on the way
     assert "| `$.owner.id` |" in markdown
 
 
@@ -276,3 +276,23 @@ def test_each_site_file_is_resolved_once_per_report(
     report = coverage_report(recorder, {}, root=Path(THIS_FILE).parents[2])
     assert {read.file for read in report.unpinned_reads} == {"tests/coverage/test_report.py"}
     assert len(resolved) == 2
+
+
+@pytest.mark.parametrize(
+    ("reads", "count"),
+    [
+        (("owner.login",), 1),
+        (("owner.login", "owner.id"), 2),
+        (("owner",), 1),
+        (("owners[*].login",), 1),
+        (("stargazers_count", "owner.login"), 2),
+    ],
+)
+def test_text_counts_the_fields_read_not_the_containers_on_the_way(
+    reads: tuple[str, ...], count: int
+) -> None:
+    """``$.owner`` read on the way to ``$.owner.login`` is one field read, not two."""
+    pins = {"$.stargazers_count", "$.owner.login", "$.owner.id", "$.owners[*].login"}
+    report = coverage_report(recorded(*reads), {"github.repos_get": pins})
+    assert f"github.repos_get: {count} fields read, 4 pinned" in report.render("text")
+    assert f"| `github.repos_get` | {count} | 4 |" in report.render("markdown")

@@ -49,6 +49,13 @@ class ContractCoverage:
         return () if self.untracked else self.unread_pins
 
     @property
+    def fields_read(self) -> tuple[FieldRead, ...]:
+        """The reads that are not a container on the way to another read (reading
+        ``$.owner.login`` reads ``$.owner`` first: one field)."""
+        passed_through = {parent for read in self.reads for parent in ancestors(read.path)}
+        return tuple(read for read in self.reads if read.path not in passed_through)
+
+    @property
     def exercised(self) -> bool:
         """Some code read this contract's payloads during the run."""
         return bool(self.reads)

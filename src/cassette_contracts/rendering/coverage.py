@@ -43,7 +43,7 @@ def _render_text(report: CoverageReport) -> str:
             )
             continue
         status = "ok  " if item.ok else "FAIL"
-        summary = f"{len(item.reads)} fields read, {len(item.pinned)} pinned"
+        summary = f"{len(item.fields_read)} fields read, {len(item.pinned)} pinned"
         lines.append(f"{status} {item.contract}: {summary}")
         for read in item.unpinned_reads:
             lines.append(
@@ -112,7 +112,7 @@ def _render_markdown(report: CoverageReport) -> str:
     lines += ["|---|---:|---:|---:|---:|"]
     for item in report.contracts:
         lines.append(
-            f"| `{md_cell(item.contract)}` | {len(item.reads)} | {len(item.pinned)} | "
+            f"| `{md_cell(item.contract)}` | {len(item.fields_read)} | {len(item.pinned)} | "
             f"{len(item.unpinned_reads)} | {len(item.unread_pins)} |"
         )
     for item in report.contracts:
