@@ -96,6 +96,12 @@ def test_a_dangling_link_named_like_a_cassette_is_listed(tmp_path: Path) -> None
     assert cassette_files([tmp_path]) == [str(tmp_path / "gone.yaml")]
 
 
+def test_a_looping_link_named_like_a_cassette_is_listed(tmp_path: Path) -> None:
+    """A symlink ``x.yaml`` that points at itself is listed too: its type cannot be read."""
+    (tmp_path / "loop.yaml").symlink_to(tmp_path / "loop.yaml")
+    assert cassette_files([tmp_path]) == [str(tmp_path / "loop.yaml")]
+
+
 def test_check_reports_a_dangling_cassette_link(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cli: Callable[..., Run]
 ) -> None:

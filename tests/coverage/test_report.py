@@ -296,3 +296,10 @@ def test_text_counts_the_fields_read_not_the_containers_on_the_way(
     report = coverage_report(recorded(*reads), {"github.repos_get": pins})
     assert f"github.repos_get: {count} fields read, 4 pinned" in report.render("text")
     assert f"| `github.repos_get` | {count} | 4 |" in report.render("markdown")
+
+
+def test_a_container_read_on_the_way_is_not_reported_unpinned() -> None:
+    """Reading unpinned ``$.owner.login`` reports that one field, not ``$.owner`` as well."""
+    report = coverage_report(recorded("owner.login"), {"github.repos_get": {"$.id"}})
+    assert [read.path for read in report.unpinned_reads] == ["$.owner.login"]
+    assert "| `github.repos_get` | 1 | 1 | 1 | 1 |" in report.render("markdown")

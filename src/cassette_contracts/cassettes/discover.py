@@ -30,8 +30,8 @@ def iter_cassette_paths(paths: Iterable[str | PathLike[str]]) -> list[Path]:
     A file named directly is taken whatever its suffix; a path that does not exist is a
     UsageError. Symlinked folders are followed (reading through one is harmless, and skipping
     it would pass cassettes nobody checked), each real folder once, so a link loop ends. A
-    folder that cannot be listed is an InputError, and a dangling link named like a cassette
-    is listed (reading it then reports it): nothing is skipped in silence.
+    folder that cannot be listed is an InputError, and a dangling or looping link named like a
+    cassette is listed (reading it then reports it): nothing is skipped in silence.
     """
     return [Path(name) for name in cassette_files(paths)]
 
@@ -112,5 +112,6 @@ def _walk(root: str) -> Iterable[str]:
                 elif entry.is_dir():
                     known = None if entry.is_symlink() else os.path.join(real, entry.name)
                     folders.append((entry.path if here else entry.name, known))
-            except OSError:
-                continue
+            except OSError:  # a link whose type cannot be read (a loop): listed like a
+                if _is_cassette_name(entry.name):  # dangling one, reading it names it
+                    yield entry.path if here else entry.name

@@ -107,15 +107,16 @@ def coverage_report(
         for pin in pins:
             covered.update(ancestors(pin))
         read_paths = {read.path for read in contract_reads}
-        touched = set(read_paths)
-        for path in read_paths:
-            touched.update(ancestors(path))
+        # containers read on the way to another read: pinning that read covers them
+        passed_through = {parent for path in read_paths for parent in ancestors(path)}
+        touched = read_paths | passed_through
+        excused = covered | passed_through
         result.append(
             ContractCoverage(
                 contract=contract,
                 reads=tuple(contract_reads),
                 pinned=tuple(sorted(pins)),
-                unpinned_reads=tuple(r for r in contract_reads if r.path not in covered),
+                unpinned_reads=tuple(r for r in contract_reads if r.path not in excused),
                 unread_pins=tuple(sorted(pin for pin in pins if pin not in touched)),
                 untracked=contract in reads.untracked,
             )
