@@ -449,6 +449,11 @@ def suite_section(paths: dict[str, Path], count: int, scratch: Path, old: Path |
             f"first replaying test vs the others, {v.name}: {first:.1f} ms vs {rest:.2f} ms "
             f"(+{first - rest:.1f} ms)"
         )
+    (plain_first, _), (plugin_first, _) = first_vs_rest(plain), first_vs_rest(plugin)
+    out.append(
+        f"the plugin's own share of the first replaying test: {plugin_first - plain_first:+.1f} ms "
+        "over plain pytest-recording's first test (whose extra is vcrpy's and the client's imports)"
+    )
     return "\n".join(out)
 
 
