@@ -239,20 +239,25 @@ def _paths_argument(parser: argparse.ArgumentParser, verb: str) -> None:
     )
 
 
+def _format_option(parser: argparse.ArgumentParser, what: str) -> None:
+    """``--format``: one of the renderers' formats (every command offers them all)."""
+    from .rendering import FORMATS
+
+    parser.add_argument(
+        "--format", choices=FORMATS, default="text", help=f"{what} format (default: text)"
+    )
+
+
 # --- check ------------------------------------------------------------------------------
 
 
 def _check_arguments(parser: argparse.ArgumentParser) -> None:
-    from .rendering import FORMATS
-
     _paths_argument(parser, "check")
     parser.add_argument("--cassettes", metavar="DIR", help="the cassettes folder")
     parser.add_argument(
         "--schemas", metavar="DIR", help="the schemas folder, holding contracts.toml"
     )
-    parser.add_argument(
-        "--format", choices=FORMATS, default="text", help="report format (default: text)"
-    )
+    _format_option(parser, "report")
     parser.add_argument("--cache-dir", metavar="DIR", help="where results are cached")
     parser.add_argument(
         "--no-cache", action="store_true", help="check everything afresh, write no cache"
@@ -329,12 +334,8 @@ def _recording_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _rerecord_arguments(parser: argparse.ArgumentParser) -> None:
-    from .rendering import FORMATS
-
     _recording_arguments(parser)
-    parser.add_argument(
-        "--format", choices=FORMATS, default="text", help="output format (default: text)"
-    )
+    _format_option(parser, "output")
     parser.add_argument(
         "--accept-breaking",
         action="store_true",
@@ -358,14 +359,10 @@ def _rerecord(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
 
 
 def _drift_arguments(parser: argparse.ArgumentParser) -> None:
-    from .rendering import FORMATS
-
     _recording_arguments(parser)
     parser.add_argument("--baseline", metavar="DIR", help="compare this cassette folder ...")
     parser.add_argument("--fresh", metavar="DIR", help="... with this one, offline")
-    parser.add_argument(
-        "--format", choices=FORMATS, default="text", help="report format (default: text)"
-    )
+    _format_option(parser, "report")
     parser.add_argument("--output", metavar="FILE", help="write the report here, not to stdout")
 
 
@@ -396,11 +393,7 @@ def _drift(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
 
 
 def _scan_arguments(parser: argparse.ArgumentParser) -> None:
-    from .rendering import FORMATS
-
-    parser.add_argument(
-        "--format", choices=FORMATS, default="text", help="report format (default: text)"
-    )
+    _format_option(parser, "report")
     _paths_argument(parser, "scan")
 
 
@@ -436,16 +429,12 @@ def _scan(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
 
 
 def _init_arguments(parser: argparse.ArgumentParser) -> None:
-    from .rendering import FORMATS
-
     _paths_argument(parser, "learn from")
     parser.add_argument(
         "--schemas", metavar="DIR", help="the schemas folder, where contracts.toml goes"
     )
     parser.add_argument("--dry-run", action="store_true", help="print the plan, write nothing")
-    parser.add_argument(
-        "--format", choices=FORMATS, default="text", help="output format (default: text)"
-    )
+    _format_option(parser, "output")
     parser.add_argument(
         "--from-coverage",
         action="store_true",
@@ -477,11 +466,7 @@ def _init(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
 
 
 def _coverage_arguments(parser: argparse.ArgumentParser) -> None:
-    from .rendering import FORMATS
-
-    parser.add_argument(
-        "--format", choices=FORMATS, default="text", help="report format (default: text)"
-    )
+    _format_option(parser, "report")
     parser.add_argument(
         "--schemas", metavar="DIR", help="the schemas folder, holding contracts.toml"
     )
@@ -509,11 +494,7 @@ def _coverage(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
 
 
 def _audit_arguments(parser: argparse.ArgumentParser) -> None:
-    from .rendering import FORMATS
-
-    parser.add_argument(
-        "--format", choices=FORMATS, default="text", help="report format (default: text)"
-    )
+    _format_option(parser, "report")
     parser.add_argument("--cassettes", metavar="DIR", help="the cassettes folder")
     parser.add_argument(
         "--max-age",
