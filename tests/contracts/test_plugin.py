@@ -11,19 +11,12 @@ import pytest
 import vcr.serializers.yamlserializer  # noqa: F401
 import yaml  # noqa: F401
 
+from ..plugin.conftest import replay_pyproject
 from .conftest import REAL, SCHEMAS
 
 STREAM = REAL / "simonw-llm" / "test_tools_streaming" / "test_tools_streaming_variant_a.yaml"
 
-PYPROJECT = """\
-[tool.cassette_contracts]
-cassettes = "cassettes"
-schemas = "schemas"
-strict = false
-
-[tool.pytest.ini_options]
-addopts = ["--record-mode=none", "--block-network", "-p", "no:cacheprovider"]
-"""
+PYPROJECT = replay_pyproject("strict = false\n")
 
 TEST = """\
 import pytest

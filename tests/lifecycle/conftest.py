@@ -22,32 +22,14 @@ import yaml  # noqa: F401
 
 import cassette_contracts.contracts.registry  # noqa: F401
 
+from ..plugin.conftest import TEST_HEADER, replay_pyproject
+
 ROOT = Path(__file__).resolve().parents[2]
 CASSETTES = ("user_repos_kohsuke.yaml", "user_jacquev6.yaml", "user_yurinnick.yaml")
 
 PAGE_1 = "https://api.github.com/users/kohsuke/repos?per_page=20"
 PAGE = "https://api.github.com/user/50003/repos?per_page=20&page={}"
 
-PYPROJECT = """\
-[tool.cassette_contracts]
-cassettes = "cassettes"
-schemas = "schemas"
-{extra}
-[tool.pytest.ini_options]
-addopts = ["--record-mode=none", "--block-network", "-p", "no:cacheprovider"]
-"""
-
-HEADER = """\
-import pytest
-import requests
-
-
-@pytest.fixture(scope="module")
-def vcr_cassette_dir(contract_cassettes_dir):
-    return str(contract_cassettes_dir)
-
-
-"""
 
 #: Four tests: two pages of kohsuke's repos (pages 1 and 3), jacquev6 twice.
 TESTS = f"""
@@ -84,11 +66,11 @@ def make_project(pytester: pytest.Pytester) -> MakeProject:
 
     def make(tests: str = TESTS, extra: str = "") -> Path:
         root = pytester.path
-        (root / "pyproject.toml").write_text(PYPROJECT.format(extra=extra))
+        (root / "pyproject.toml").write_text(replay_pyproject(extra))
         (root / "cassettes").mkdir(exist_ok=True)
         for name in CASSETTES:
             shutil.copyfile(ROOT / "cassettes" / "github" / name, root / "cassettes" / name)
-        (root / "test_client.py").write_text(HEADER + textwrap.dedent(tests))
+        (root / "test_client.py").write_text(TEST_HEADER + textwrap.dedent(tests))
         return root
 
     return make

@@ -53,14 +53,20 @@ interactions:
 version: 1
 """
 
-PYPROJECT = """\
+
+def replay_pyproject(extra: str = "") -> str:
+    """A replay project's pyproject.toml; ``extra``: more ``[tool.cassette_contracts]`` lines."""
+    return f"""\
 [tool.cassette_contracts]
 cassettes = "cassettes"
 schemas = "schemas"
-
+{extra}
 [tool.pytest.ini_options]
 addopts = ["--record-mode=none", "--block-network", "-p", "no:cacheprovider"]
 """
+
+
+PYPROJECT = replay_pyproject()
 
 TEST_HEADER = """\
 import pytest
