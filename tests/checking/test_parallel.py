@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import shutil
+import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from cassette_contracts import ContractMap, SchemaRegistry, check, iter_cassette_paths
-from cassette_contracts.checking import run
+from cassette_contracts.checking import cache, run
 from cassette_contracts.contracts.validate import contract_errors
 
 from ..conftest import CORPUS
@@ -63,10 +65,10 @@ def test_a_big_cassette_checked_in_slices_gives_the_same_outcome(project: Path, 
     checker = run._Checker(contracts, registry, unusable, strict=True, hashing=True)
     sliced = run._slices(big, 3, hashing=True)
     assert sliced is not None
-    key, pieces = sliced
+    read, pieces = sliced
     parts = [checker.check_slice(big, piece, chunk) for piece, chunk in pieces]
     whole = checker(big)
-    joined = run._sliced_outcome(checker, big, key, parts)
+    joined = run._sliced_outcome(checker, big, read, parts)
     assert (joined.key, joined.interactions, joined.counts) == (
         whole.key,
         whole.interactions,
@@ -75,3 +77,32 @@ def test_a_big_cassette_checked_in_slices_gives_the_same_outcome(project: Path, 
     assert joined.violations == whole.violations
     assert [str(e) for e in joined.errors] == [str(e) for e in whole.errors]
     assert (None in parts) == (edit in ("repeated key", "quoted line starting '- '"))
+
+
+def test_a_cassette_checked_in_slices_is_answered_warm_next_time(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A cassette split between workers is remembered by its stat like any other, so the
+    next run over the unchanged files is answered without checking anything."""
+    big = _big(project, "sound")
+    monkeypatch.setattr(run, "_PARALLEL_MIN_BYTES", 0)
+    monkeypatch.setattr(run, "_SLICE_MIN_BYTES", big.stat().st_size)
+    monkeypatch.setattr(cache, "_now_ns", lambda: time.time_ns() + 2_000_000_000)
+    joined: list[run.FileOutcome] = []
+    original = run._joined
+
+    def spy(*args: Any) -> run.FileOutcome:
+        joined.append(original(*args))
+        return joined[-1]
+
+    monkeypatch.setattr(run, "_joined", spy)
+    paths = iter_cassette_paths([project / "cassettes"])
+    contracts = ContractMap.load(project / "schemas" / "contracts.toml")
+    registry = SchemaRegistry.load(project / "schemas")
+    checked = check(paths, contracts, registry, cache_dir=project / ".cache", jobs=2)
+    warm = cache.cached_run(
+        [str(p) for p in paths], contracts.path, project / "schemas", project / ".cache"
+    )
+    assert len(joined) == 1  # the big cassette, from its slices
+    assert warm is not None
+    assert (warm.interactions, warm.rows) == (checked.interactions, checked.rows)

@@ -76,6 +76,17 @@ class FileOutcome:
     warnings: list[InputError] = field(default_factory=list)
     interactions: int = 0
     cacheable: bool = True
+    stat: list[int] | None = None  # the stat that stands for the bytes read (``read_settled``)
+
+
+def read_settled(path: Path) -> tuple[bytes, list[int] | None]:
+    """The bytes of ``path``, and its stat (``_stat_row``) when that stat can stand for them
+    in a later run (the file unmodified for over a second when read); else None."""
+    at = _now_ns()
+    with open(path, "rb") as handle:
+        row = _stat_row(os.fstat(handle.fileno()))
+        data = handle.read()
+    return data, row if _settled(row, at) else None
 
 
 def _harness_sources() -> list[Path]:
@@ -200,6 +211,8 @@ class ResultCache:
 
     def get(self, path: Path) -> FileOutcome | None:
         """The stored outcome for the current bytes of ``path``, or None."""
+        if not self.entries:  # nothing to find: the check reads the file once, and hashes it
+            return None
         key = self._key(path)
         entry = self.entries.get(key) if key is not None else None
         if key is None or entry is None:
@@ -217,10 +230,13 @@ class ResultCache:
             del self.entries[key]  # a damaged entry: check the file again
             return None
 
-    def put(self, outcome: FileOutcome) -> None:
-        """Remember ``outcome``; one with an input error or warning is never stored."""
+    def put(self, path: Path, outcome: FileOutcome) -> None:
+        """Remember ``outcome`` of checking ``path`` (and the stat it was read under); one
+        with an input error or warning is never stored."""
         if not outcome.cacheable or outcome.errors or outcome.warnings or not outcome.key:
             return
+        if outcome.stat is not None:
+            self.files[os.path.abspath(path)] = [*outcome.stat, outcome.key]
         violations = []
         for violation in outcome.violations:
             stored = violation.to_dict()

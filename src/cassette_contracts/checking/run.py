@@ -37,7 +37,7 @@ from ..errors import (
     NoContractError,
     Violation,
 )
-from .cache import FileOutcome, ResultCache, environment_key, remember_run
+from .cache import FileOutcome, ResultCache, environment_key, read_settled, remember_run
 from .result import CheckResult, EndpointRow
 
 __all__ = ["CheckResult", "EndpointRow", "check"]
@@ -55,13 +55,14 @@ class _Checker:
 
     def __call__(self, path: Path) -> FileOutcome:
         try:
-            data = path.read_bytes()
+            data, stat = read_settled(path)
         except OSError as exc:
             error = CassetteError(f"cannot read cassette: {exc.strerror}", file=path)
             return FileOutcome(errors=[error], cacheable=False)
         outcome = self.check_bytes(path, data)
         if self.hashing:
             outcome.key = hashlib.sha256(data).hexdigest()
+            outcome.stat = stat
         return outcome
 
     def check_bytes(self, path: Path, data: bytes) -> FileOutcome:
@@ -145,8 +146,8 @@ def check(
     checker = _Checker(contract_map, registry, unusable, strict, hashing=result_cache is not None)
     fresh = dict(zip(todo, _map(checker, [paths[i] for i in todo], jobs), strict=True))
     if result_cache is not None:
-        for outcome in fresh.values():
-            result_cache.put(outcome)
+        for position, outcome in fresh.items():
+            result_cache.put(paths[position], outcome)
         result_cache.save()
     outcomes = [hits.get(position) or fresh[position] for position in range(len(paths))]
     counts: Counter[str] = Counter()
@@ -219,15 +220,15 @@ def _map(checker: _Checker, paths: list[Path], jobs: int | None) -> list[FileOut
     if jobs <= 1 or "fork" not in mp.get_all_start_methods() or threading.active_count() > 1:
         return [checker(path) for path in paths]
     tasks: list[_Task] = []
-    plans: list[tuple[Path, list[int], str | None]] = []  # tasks of each path; sliced: its key
+    plans: list[tuple[Path, list[int], FileOutcome | None]] = []  # sliced: key and stat
     for path in paths:
         sliced = _slices(path, jobs, checker.hashing) if _size(path) >= _SLICE_MIN_BYTES else None
         if sliced is None:
             plans.append((path, [len(tasks)], None))
             tasks.append(path)
         else:
-            digest, pieces = sliced
-            plans.append((path, list(range(len(tasks), len(tasks) + len(pieces))), digest))
+            whole, pieces = sliced
+            plans.append((path, list(range(len(tasks), len(tasks) + len(pieces))), whole))
             tasks += [(path, piece, chunk) for piece, chunk in pieces]
     _WORKER = checker
     try:
@@ -237,34 +238,36 @@ def _map(checker: _Checker, paths: list[Path], jobs: int | None) -> list[FileOut
         _WORKER = None
     del tasks  # the slices' bytes
     outcomes = []
-    for path, positions, sliced_key in plans:
+    for path, positions, sliced_read in plans:
         parts = [done[position] for position in positions]
-        if sliced_key is None:
+        if sliced_read is None:
             assert parts[0] is not None
             outcomes.append(parts[0])
         else:
-            outcomes.append(_sliced_outcome(checker, path, sliced_key, parts))
+            outcomes.append(_sliced_outcome(checker, path, sliced_read, parts))
     return outcomes
 
 
 def _sliced_outcome(
-    checker: _Checker, path: Path, key: str, parts: list[FileOutcome | None]
+    checker: _Checker, path: Path, read: FileOutcome, parts: list[FileOutcome | None]
 ) -> FileOutcome:
-    """The outcome of a file from those of its slices, in order; when a slice did not read on
-    its own (None), from checking the file whole."""
+    """The outcome of a file from those of its slices, in order, with the key and stat of
+    ``read``; when a slice did not read on its own (None), from checking the file whole."""
     if any(part is None for part in parts):
         return checker(path)
-    return _joined(parts, key)
+    return _joined(parts, read)
 
 
-def _slices(path: Path, jobs: int, hashing: bool) -> tuple[str, list[tuple[Slice, bytes]]] | None:
-    """The cache key of ``path`` ('' when not hashing) and its interactions in ``jobs`` slices,
-    with their bytes; None to check it whole (not a YAML cassette laid out as vcrpy writes
-    it, or not sound outside its interactions)."""
+def _slices(
+    path: Path, jobs: int, hashing: bool
+) -> tuple[FileOutcome, list[tuple[Slice, bytes]]] | None:
+    """An outcome holding only the cache key and stat of ``path`` (none when not hashing),
+    and its interactions in ``jobs`` slices, with their bytes; None to check it whole (not a
+    YAML cassette laid out as vcrpy writes it, or not sound outside its interactions)."""
     if path.suffix.lower() not in (".yaml", ".yml"):
         return None
     try:
-        data = path.read_bytes()
+        data, stat = read_settled(path)
     except OSError:
         return None
     split = split_interactions(data, jobs)
@@ -275,13 +278,15 @@ def _slices(path: Path, jobs: int, hashing: bool) -> tuple[str, list[tuple[Slice
         parse_cassette(rest, path)  # version, metadata, the keys around `interactions`
     except CassetteError:
         return None  # reported, with its line, by checking the file whole
-    key = hashlib.sha256(data).hexdigest() if hashing else ""
-    return key, [(piece, data[piece.start : piece.end]) for piece in pieces]
+    read = (
+        FileOutcome(key=hashlib.sha256(data).hexdigest(), stat=stat) if hashing else FileOutcome()
+    )
+    return read, [(piece, data[piece.start : piece.end]) for piece in pieces]
 
 
-def _joined(parts: list[FileOutcome | None], key: str) -> FileOutcome:
+def _joined(parts: list[FileOutcome | None], read: FileOutcome) -> FileOutcome:
     """The outcome of a file from those of its slices, in order."""
-    outcome = FileOutcome(key=key)
+    outcome = FileOutcome(key=read.key, stat=read.stat)
     for part in parts:
         assert part is not None
         outcome.interactions += part.interactions
