@@ -217,6 +217,51 @@ def build(workspace: Path, interactions: int) -> dict[str, Path]:
     return {"suite": suite, "many": many, "many_count": Path(str(total)), "big": big}
 
 
+#: What a project that talks HTTP through requests alone would not have installed: the other
+#: clients this virtualenv holds for the test suite (vcrpy imports every installed client it
+#: can patch when it is first imported: aiohttp's import alone is ~0.1 s), their own
+#: dependencies, and anyio's pytest plugin.
+NOT_IN_A_REQUESTS_PROJECT = (
+    "aiohttp",
+    "aiohappyeyeballs",
+    "aiosignal",
+    "frozenlist",
+    "multidict",
+    "propcache",
+    "yarl",
+    "httpx",
+    "httpcore",
+    "h11",
+    "anyio",
+    "sniffio",
+)
+
+
+def requests_only_python(workspace: Path) -> str:
+    """The Python of a virtualenv holding this one's packages but those of
+    NOT_IN_A_REQUESTS_PROJECT (each entry of site-packages linked, nothing copied or
+    downloaded): the environment of a project whose client uses requests alone."""
+    import sysconfig
+    import venv
+
+    target = workspace / "requests-only"
+    venv.create(target, with_pip=False, symlinks=True)
+    python = target / "bin" / "python"
+    inside = subprocess.run(
+        [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    ours = Path(sysconfig.get_paths()["purelib"])
+    hidden = {name.replace("-", "_").lower() for name in NOT_IN_A_REQUESTS_PROJECT}
+    for entry in ours.iterdir():
+        project = entry.name.split("-")[0].split(".")[0].lower()
+        if project not in hidden:
+            (Path(inside) / entry.name).symlink_to(entry)
+    return str(python)
+
+
 def export_src(rev: str, workspace: Path) -> Path:
     """``src/`` of git revision ``rev``, written below ``workspace``."""
     target = workspace / f"src-{rev.replace('/', '_')}"
@@ -245,6 +290,7 @@ class Variant:
     argv: list[str]
     cwd: Path
     pythonpath: Path | None = None
+    python: str = PYTHON
     runs: list[Run] = field(default_factory=list)
 
     @property
@@ -272,7 +318,7 @@ def run(variant: Variant, scratch: Path) -> Run:
     with log.open("wb") as out:
         started = time.perf_counter()
         child = subprocess.Popen(
-            [PYTHON, *variant.argv], cwd=variant.cwd, env=env, stdout=out, stderr=out
+            [variant.python, *variant.argv], cwd=variant.cwd, env=env, stdout=out, stderr=out
         )
         _, status, usage = os.wait4(child.pid, 0)
         seconds = time.perf_counter() - started
@@ -393,7 +439,11 @@ def suite_section(paths: dict[str, Path], count: int, scratch: Path, old: Path |
     nocon = variant("plugin, --no-contracts", "--no-contracts")
     plain2 = variant("plain pytest-recording, -n 2", *off, "-n", "2")
     plugin2 = variant("plugin on, -n 2", "-n", "2")
+    lean = str(paths["requests-only"])
+    plain_lean = Variant("plain pytest-recording, requests only", plain.argv, suite, python=lean)
+    plugin_lean = Variant("plugin on, requests only", plugin.argv, suite, python=lean)
     variants = [nohttp, nohttp_off, resp, plain, plugin, nocov, nocon, plain2, plugin2]
+    variants += [plain_lean, plugin_lean]
     if old is not None:
         variants.append(Variant("plugin on, at --against", plugin.argv, suite, old))
         variants.append(Variant("plugin on, -n 2, at --against", plugin2.argv, suite, old))
@@ -443,16 +493,27 @@ def suite_section(paths: dict[str, Path], count: int, scratch: Path, old: Path |
         out.append(f"- plugin on at --against / plain, serial: {paired_ratio(behind)}")
     out.append("")
     serial = [plain, plugin, *(variants[-2:-1] if old is not None else [])]
-    for v in serial:
+    for v in [*serial, plain_lean, plugin_lean]:
         first, rest = first_vs_rest(v)
         out.append(
             f"first replaying test vs the others, {v.name}: {first:.1f} ms vs {rest:.2f} ms "
             f"(+{first - rest:.1f} ms)"
         )
-    (plain_first, _), (plugin_first, _) = first_vs_rest(plain), first_vs_rest(plugin)
+    for mine, theirs, where in (
+        (plugin, plain, "this virtualenv"),
+        (plugin_lean, plain_lean, "requests only"),
+    ):
+        (plain_first, _), (plugin_first, _) = first_vs_rest(theirs), first_vs_rest(mine)
+        out.append(
+            f"the plugin's own share of the first replaying test, {where}: "
+            f"{plugin_first - plain_first:+.1f} ms over plain pytest-recording's first test "
+            "(whose extra is vcrpy's and the client's imports)"
+        )
     out.append(
-        f"the plugin's own share of the first replaying test: {plugin_first - plain_first:+.1f} ms "
-        "over plain pytest-recording's first test (whose extra is vcrpy's and the client's imports)"
+        "requests only: this virtualenv without "
+        f"{', '.join(NOT_IN_A_REQUESTS_PROJECT)} (vcrpy imports every installed HTTP client "
+        "it can patch on its first cassette; aiohttp is most of plain pytest-recording's first "
+        "test here)"
     )
     return "\n".join(out)
 
@@ -664,6 +725,7 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="cassette-contracts-bench-") as folder:
         workspace = Path(folder)
         paths = build(workspace, interactions)
+        paths["requests-only"] = Path(requests_only_python(workspace))
         old = export_src(args.against, workspace) if args.against else None
         scratch = workspace / "scratch"
         scratch.mkdir()
