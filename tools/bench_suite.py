@@ -8,7 +8,11 @@ Builds, in a temporary folder, from this repository's committed real cassettes a
 - one test replaying one interaction from a 5,000-interaction cassette
   (``cassettes/jsonplaceholder/user_1.yaml`` repeated);
 - many small cassettes (the committed one-interaction cassettes, copied) and one
-  10,000-interaction cassette, for ``cassette-contracts check`` throughput.
+  10,000-interaction cassette, for ``cassette-contracts check`` throughput;
+- a "requests only" virtualenv: this one's site-packages linked entry by entry, without
+  aiohttp, httpx and their dependencies (``NOT_IN_A_REQUESTS_PROJECT``), where the plain and
+  plugin suites run again: vcrpy imports every installed HTTP client on its first cassette,
+  so the first replaying test is measured as a requests-only project sees it too.
 
 Every figure is a subprocess run of this virtualenv's Python. Machines are noisy, so suites are
 run in rounds, every variant once per round in rotated order, and compared as ratios of
