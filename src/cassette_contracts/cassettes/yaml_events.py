@@ -195,25 +195,6 @@ class EventBuilder:
                     and (not event.implicit[0] or event.value[:1] not in implicit)
                 ):
                     mapping[key] = event.value
-                elif (
-                    type(event) is _SEQUENCE
-                    and event.tag is None
-                    and event.anchor is None
-                    and deeper <= MAX_NESTING
-                ):
-                    # A list of plain strings (a header's values), read here: no call per item.
-                    items = []
-                    while type(event := get()) is not yaml.SequenceEndEvent:
-                        if (
-                            type(event) is _SCALAR
-                            and event.tag is None
-                            and event.anchor is None
-                            and (not event.implicit[0] or event.value[:1] not in implicit)
-                        ):
-                            items.append(event.value)
-                        else:
-                            items.append(self._value(event, deeper + 1))
-                    mapping[key] = items
                 else:
                     mapping[key] = self._value(event, deeper)
             return mapping
