@@ -31,6 +31,19 @@ def read_yaml(text: str | bytes) -> Any:
     return yaml.load(text, Loader=_SAFE_LOADER)
 
 
+#: A developer's tokens and upstream overrides, which no replay may inherit.
+REAL_UPSTREAM_CONFIG = (
+    "GITHUB_TOKEN",
+    "GITHUB_API_URL",
+    "JSONPLACEHOLDER_URL",
+    "NTFY_URL",
+    "NTFY_TOPIC",
+    "NTFY_TOKEN",
+    "API_CLIENTS_MAX_RATE_LIMIT_WAIT",
+    "API_CLIENTS_TIMEOUT",
+)
+
+
 @pytest.fixture(autouse=True)
 def _no_real_upstream_config(monkeypatch: pytest.MonkeyPatch, pytestconfig: pytest.Config) -> None:
     """Replays never inherit a developer's tokens or upstream overrides from the environment.
@@ -39,16 +52,7 @@ def _no_real_upstream_config(monkeypatch: pytest.MonkeyPatch, pytestconfig: pyte
     """
     if (pytestconfig.getoption("--record-mode") or "none") != "none":
         return
-    for name in (
-        "GITHUB_TOKEN",
-        "GITHUB_API_URL",
-        "JSONPLACEHOLDER_URL",
-        "NTFY_URL",
-        "NTFY_TOPIC",
-        "NTFY_TOKEN",
-        "API_CLIENTS_MAX_RATE_LIMIT_WAIT",
-        "API_CLIENTS_TIMEOUT",
-    ):
+    for name in REAL_UPSTREAM_CONFIG:
         monkeypatch.delenv(name, raising=False)
 
 
