@@ -31,6 +31,17 @@ def read_yaml(text: str | bytes) -> Any:
     return yaml.load(text, Loader=_SAFE_LOADER)
 
 
+#: libyaml's safe dumper when PyYAML has it: the same text as ``yaml.safe_dump``, several times
+#: faster on the large documents some tests write (hundreds of interactions).
+_SAFE_DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+
+
+def dump_yaml(data: Any) -> str:
+    """``yaml.safe_dump(data)``, through libyaml when it is there."""
+    text: str = yaml.dump(data, Dumper=_SAFE_DUMPER)
+    return text
+
+
 #: A developer's tokens and upstream overrides, which no replay may inherit.
 REAL_UPSTREAM_CONFIG = (
     "GITHUB_TOKEN",
