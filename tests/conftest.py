@@ -36,9 +36,9 @@ def read_yaml(text: str | bytes) -> Any:
 _SAFE_DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 
 
-def dump_yaml(data: Any) -> str:
-    """``yaml.safe_dump(data)``, through libyaml when it is there."""
-    text: str = yaml.dump(data, Dumper=_SAFE_DUMPER)
+def dump_yaml(data: Any, *, sort_keys: bool = True) -> str:
+    """``yaml.safe_dump(data, sort_keys=sort_keys)``, through libyaml when it is there."""
+    text: str = yaml.dump(data, Dumper=_SAFE_DUMPER, sort_keys=sort_keys)
     return text
 
 
