@@ -11,9 +11,8 @@ import sys
 from pathlib import Path
 
 import pytest
-import yaml
 
-from ..conftest import read_yaml, run_cli
+from ..conftest import dump_yaml, read_yaml, run_cli
 
 PROJECT = Path(__file__).parents[1] / "data" / "corpus" / "project"
 CLI = [sys.executable, "-c", "from cassette_contracts.cli import run; run()"]
@@ -27,7 +26,7 @@ def _many_violations(root: Path, count: int) -> None:
     body["public_repos"] = "many"  # the schema wants an integer
     interaction["response"]["body"]["string"] = json.dumps(body)
     data["interactions"] = [copy.deepcopy(interaction) for _ in range(count)]
-    (root / "cassettes" / "github" / "many.yaml").write_text(yaml.safe_dump(data))
+    (root / "cassettes" / "github" / "many.yaml").write_text(dump_yaml(data))
 
 
 def test_large_output_into_a_pipe_closed_mid_way_exits_141(

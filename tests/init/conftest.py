@@ -10,7 +10,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
+
+from ..conftest import dump_yaml
 
 GITHUB = Path(__file__).resolve().parents[1] / "data" / "realdata" / "github"
 
@@ -78,7 +79,7 @@ def write_cassette() -> Callable[..., Path]:
             "interactions": [_interaction(*each, content_type) for each in interactions],
         }
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+        path.write_text(dump_yaml(data, sort_keys=False), encoding="utf-8")
         return path
 
     return write

@@ -7,10 +7,14 @@ The payloads are synthetic test inputs (see conftest.py)."""
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
+from ..conftest import REAL_UPSTREAM_CONFIG
 from .conftest import CONTRACTS, USER_SCHEMA, cassette
 
 TESTS = """
@@ -110,26 +114,48 @@ def test_run_that_replays_nothing_loads_no_contracts(pytester: pytest.Pytester) 
     result.stdout.fnmatch_lines(["main imported jsonschema: False"])
 
 
-def test_xdist_controller_does_no_validation_work(pytester: pytest.Pytester) -> None:
+@pytest.fixture(scope="module")
+def xdist_run(tmp_path_factory: pytest.TempPathFactory) -> pytest.RunResult:
+    """The project with contracts, run under xdist (``-n 2 -s``) with the imports probe.
+
+    One run read by several tests, so not through the function-scoped ``pytester``, but run as
+    its ``runpytest_subprocess`` runs one: ``python -mpytest --basetemp=...`` in the project
+    folder, which is also HOME and first on PYTHONPATH; no outer PYTEST_ADDOPTS, no colours,
+    and (as the autouse fixture does for every test) no developer upstream configuration.
+    """
+    root = tmp_path_factory.mktemp("xdist_run")
+    _project(root, {"login": "octo", "public_repos": 8})
+    (root / "conftest.py").write_text(IMPORTS_PROBE.strip())
+    drop = {"PYTEST_ADDOPTS", "TOX_ENV_DIR", *REAL_UPSTREAM_CONFIG}
+    env = {name: value for name, value in os.environ.items() if name not in drop}
+    env.update(
+        HOME=str(root),
+        USERPROFILE=str(root),
+        PY_COLORS="0",
+        PYTEST_DEBUG_TEMPROOT=str(tmp_path_factory.mktemp("xdist_run_tmp")),
+        PYTHONPATH=os.pathsep.join(filter(None, [str(root), env.get("PYTHONPATH", "")])),
+    )
+    command = [sys.executable, "-mpytest", f"--basetemp={root / 'basetemp'}", "-n", "2", "-s"]
+    done = subprocess.run(
+        command, cwd=root, env=env, stdin=subprocess.DEVNULL, capture_output=True, text=True
+    )
+    return pytest.RunResult(done.returncode, done.stdout.splitlines(), done.stderr.splitlines(), 0)
+
+
+def test_xdist_controller_does_no_validation_work(xdist_run: pytest.RunResult) -> None:
     """Under xdist the workers validate; the controller only merges reads and judges coverage."""
-    _project(pytester.path, {"login": "octo", "public_repos": 8})
-    pytester.makeconftest(IMPORTS_PROBE)
-    result = pytester.runpytest_subprocess("-n", "2", "-s")
-    result.assert_outcomes(passed=1)
-    result.stdout.fnmatch_lines(
+    xdist_run.assert_outcomes(passed=1)
+    xdist_run.stdout.fnmatch_lines(
         ["*1 replayed interaction(s) held to their contracts*", "ok   user: 1 fields read*"]
     )
-    result.stdout.fnmatch_lines(["main imported cassette_contracts.checking.run: False"])
+    xdist_run.stdout.fnmatch_lines(["main imported cassette_contracts.checking.run: False"])
 
 
-def test_xdist_controller_takes_the_pins_from_a_worker(pytester: pytest.Pytester) -> None:
+def test_xdist_controller_takes_the_pins_from_a_worker(xdist_run: pytest.RunResult) -> None:
     """Under xdist the controller judges coverage with pins a worker sent: it loads no schema."""
-    _project(pytester.path, {"login": "octo", "public_repos": 8})
-    pytester.makeconftest(IMPORTS_PROBE)
-    result = pytester.runpytest_subprocess("-n", "2", "-s")
-    result.assert_outcomes(passed=1)
-    result.stdout.fnmatch_lines(["ok   user: 1 fields read, 2 pinned*"])
-    result.stdout.fnmatch_lines(["main imported jsonschema: False"])
+    xdist_run.assert_outcomes(passed=1)
+    xdist_run.stdout.fnmatch_lines(["ok   user: 1 fields read, 2 pinned*"])
+    xdist_run.stdout.fnmatch_lines(["main imported jsonschema: False"])
 
 
 @pytest.mark.parametrize(

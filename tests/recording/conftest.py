@@ -8,6 +8,7 @@ copy's cassettes (real recordings, with provenance) from 127.0.0.1.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import shutil
 from collections.abc import Iterator
@@ -36,18 +37,26 @@ def tree_digest(folder: Path) -> dict[str, str]:
     }
 
 
-@pytest.fixture(autouse=True)
-def _repository_cassettes_untouched() -> Iterator[None]:
-    """Whatever a test records, the repository's own cassettes stay byte-identical."""
+@contextlib.contextmanager
+def repository_cassettes_untouched() -> Iterator[None]:
+    """Asserts that the repository's own cassettes are byte-identical after the block."""
     before = tree_digest(ROOT / "cassettes")
     yield
     assert tree_digest(ROOT / "cassettes") == before
 
 
-@pytest.fixture
-def project(tmp_path: Path) -> Path:
-    """A copy of the project: pyproject.toml, schemas, cassettes, the client tests."""
-    copy = tmp_path / "project"
+@pytest.fixture(autouse=True)
+def _repository_cassettes_untouched() -> Iterator[None]:
+    """Whatever a test records, the repository's own cassettes stay byte-identical.
+
+    (A run shared by several tests, in a fixture of a wider scope, is set up before this one:
+    such a fixture wraps its run in :func:`repository_cassettes_untouched` itself.)"""
+    with repository_cassettes_untouched():
+        yield
+
+
+def copy_project(copy: Path) -> Path:
+    """Copy what a recording run needs into the new folder ``copy`` (see :func:`project`)."""
     copy.mkdir()
     pyproject = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
     if "[tool.cassette_contracts.upstreams]" not in pyproject:
@@ -68,6 +77,12 @@ def project(tmp_path: Path) -> Path:
         ignore=shutil.ignore_patterns("__pycache__"),
     )
     return copy
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    """A copy of the project: pyproject.toml, schemas, cassettes, the client tests."""
+    return copy_project(tmp_path / "project")
 
 
 @pytest.fixture

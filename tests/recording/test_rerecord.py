@@ -7,6 +7,7 @@ import json
 import os
 import signal
 import socket
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -14,11 +15,11 @@ import pytest
 from vcr.serializers import yamlserializer
 
 from cassette_contracts.recording.rerecord import RerecordOutcome, rerecord
-from cassette_contracts.settings import Settings
+from cassette_contracts.settings import Settings, load_settings
 
-from ..conftest import read_yaml
-from .conftest import tree_digest
-from .upstream import Fault, Upstream
+from ..conftest import REAL_UPSTREAM_CONFIG, read_yaml
+from .conftest import copy_project, repository_cassettes_untouched, tree_digest
+from .upstream import Edit, Fault, Upstream, serving
 
 pytestmark = pytest.mark.block_network(allowed_hosts=["127.0.0.1", "localhost"])
 
@@ -61,15 +62,81 @@ def edit_user(change: Any) -> Any:
     return edit
 
 
+# -- runs shared by the tests that only read their outcome ----------------------------------
+
+
+@dataclass
+class SharedRun:
+    """One re-record of a project copy of its own, that several tests read and none change."""
+
+    settings: Settings
+    #: Digest of the copy's committed cassettes before the run.
+    committed: dict[str, str]
+    #: Each committed cassette as :func:`without_provenance` read it before the run.
+    before: dict[Path, dict[str, Any]]
+    outcome: RerecordOutcome
+
+
+def shared_run(
+    tmp_path_factory: pytest.TempPathFactory, only: str, edit: Edit | None = None
+) -> SharedRun:
+    """Re-record ``only`` from a local upstream (``edit`` applied to what it serves).
+
+    A fixture of module scope is set up before the function-scoped autouse fixtures, so it
+    drops the developer's upstream configuration and checks the repository's cassettes itself.
+    """
+    settings = load_settings(copy_project(tmp_path_factory.mktemp("shared") / "project"))
+    committed = tree_digest(settings.cassettes)
+    before = {rel: without_provenance(settings.cassettes / rel) for rel in map(Path, committed)}
+    with (
+        repository_cassettes_untouched(),
+        pytest.MonkeyPatch.context() as patch,
+        serving(settings.cassettes) as upstream,
+    ):
+        for name in REAL_UPSTREAM_CONFIG:
+            patch.delenv(name, raising=False)
+        upstream.edit = edit
+        outcome = run(settings, upstream, only)
+    return SharedRun(settings, committed, before, outcome)
+
+
+@pytest.fixture(scope="module")
+def unchanged_run(tmp_path_factory: pytest.TempPathFactory) -> SharedRun:
+    """Several client tests re-recorded from an upstream that serves what was committed."""
+    return shared_run(tmp_path_factory, SEVERAL)
+
+
+def _remove_bio(body: Any) -> None:
+    body.pop("bio")
+
+
+def _retype_followers(body: Any) -> None:
+    body.update(followers=str(body["followers"]))
+
+
+@pytest.fixture(scope="module")
+def bio_removed_run(tmp_path_factory: pytest.TempPathFactory) -> SharedRun:
+    """One user re-recorded from an upstream that no longer sends the pinned ``bio``."""
+    return shared_run(tmp_path_factory, ONE_USER, edit_user(_remove_bio))
+
+
+@pytest.fixture(scope="module")
+def followers_retyped_run(tmp_path_factory: pytest.TempPathFactory) -> SharedRun:
+    """One user re-recorded from an upstream that sends the pinned ``followers`` as a string."""
+    return shared_run(tmp_path_factory, ONE_USER, edit_user(_retype_followers))
+
+
 # -- unchanged upstream ---------------------------------------------------------------------
 
 
-def test_unchanged_upstream_promotes_the_same_recordings(
-    settings: Settings, upstream: Upstream, committed: dict[str, str]
-) -> None:
+def test_unchanged_upstream_promotes_the_same_recordings(unchanged_run: SharedRun) -> None:
     """No drift, and the promoted cassettes equal the committed ones apart from provenance."""
-    before = {rel: without_provenance(settings.cassettes / rel) for rel in map(Path, committed)}
-    outcome = run(settings, upstream, SEVERAL)
+    settings, committed, before = (
+        unchanged_run.settings,
+        unchanged_run.committed,
+        unchanged_run.before,
+    )
+    outcome = unchanged_run.outcome
     assert outcome.reason is None, outcome.summary()
     assert outcome.report is not None
     assert outcome.report.changes == []
@@ -86,33 +153,29 @@ def test_unchanged_upstream_promotes_the_same_recordings(
     assert set(after) == set(committed)
 
 
-def test_promoted_cassette_records_provenance(settings: Settings, upstream: Upstream) -> None:
+def test_promoted_cassette_records_provenance(unchanged_run: SharedRun) -> None:
     """recorded_at, tool versions, upstream version headers and real bases are stored."""
-    outcome = run(settings, upstream, ONE_USER)
+    outcome = unchanged_run.outcome
     assert outcome.exit_code == 0, outcome.summary()
-    provenance = read_yaml((settings.cassettes / USER_CASSETTE).read_text())["metadata"][
-        "provenance"
-    ]
+    cassette = read_yaml((unchanged_run.settings.cassettes / USER_CASSETTE).read_text())
+    provenance = cassette["metadata"]["provenance"]
     assert set(provenance["recorded_with"]) == {"cassette-contracts", "vcrpy", "requests"}
     assert provenance["upstream_version_headers"]["X-GitHub-Api-Version-Selected"] == "2022-11-28"
     assert provenance["upstreams"]["GITHUB_API_URL"] == "https://api.github.com"
     assert provenance["recorded_at"].endswith("Z")
 
 
-def test_successful_run_removes_its_staging_folder(settings: Settings, upstream: Upstream) -> None:
+def test_successful_run_removes_its_staging_folder(unchanged_run: SharedRun) -> None:
     """Once promoted, the staging folder is gone, and the summary says so."""
-    outcome = run(settings, upstream, ONE_USER)
+    outcome = unchanged_run.outcome
     assert outcome.exit_code == 0, outcome.summary()
     assert not outcome.staging.exists()
     assert f"staging folder removed: {outcome.staging}" in outcome.summary()
 
 
-def test_failed_run_keeps_its_staging_folder_and_says_where(
-    settings: Settings, upstream: Upstream
-) -> None:
+def test_failed_run_keeps_its_staging_folder_and_says_where(bio_removed_run: SharedRun) -> None:
     """Breaking drift: the staging folder, with its drift report, stays and is named."""
-    upstream.edit = edit_user(lambda body: body.pop("bio"))
-    outcome = run(settings, upstream, ONE_USER)
+    outcome = bio_removed_run.outcome
     assert outcome.exit_code == 1
     assert "## API drift: breaking drift" in (outcome.staging / "drift.md").read_text()
     assert f"staging folder kept for inspection: {outcome.staging}" in outcome.summary()
@@ -136,33 +199,29 @@ def test_added_field_is_informational_and_promoted(settings: Settings, upstream:
 
 
 @pytest.mark.parametrize(
-    ("change", "kind"),
+    ("shared", "kind"),
     [
-        pytest.param(lambda body: body.pop("bio"), "field removed", id="pinned-removed"),
-        pytest.param(
-            lambda body: body.update(followers=str(body["followers"])),
-            "type changed",
-            id="pinned-retyped",
-        ),
+        pytest.param("bio_removed_run", "field removed", id="pinned-removed"),
+        pytest.param("followers_retyped_run", "type changed", id="pinned-retyped"),
     ],
 )
 def test_breaking_drift_is_not_promoted(
-    settings: Settings, upstream: Upstream, committed: dict[str, str], change: Any, kind: str
+    request: pytest.FixtureRequest, shared: str, kind: str
 ) -> None:
     """A pinned field removed or retyped is breaking: exit 1, cassettes byte-identical."""
-    upstream.edit = edit_user(change)
-    outcome = run(settings, upstream, ONE_USER)
+    breaking: SharedRun = request.getfixturevalue(shared)
+    outcome = breaking.outcome
     assert outcome.exit_code == 1
     assert outcome.report is not None
     assert outcome.report.breaking
     assert kind in {c.kind.value for c in outcome.report.breaking_changes}
     assert outcome.promoted == []
-    assert tree_digest(settings.cassettes) == committed
+    assert tree_digest(breaking.settings.cassettes) == breaking.committed
 
 
 def test_accept_breaking_promotes_anyway(settings: Settings, upstream: Upstream) -> None:
     """--accept-breaking promotes a fresh cassette whose drift breaks, once contracts hold."""
-    upstream.edit = edit_user(lambda body: body.pop("bio"))
+    upstream.edit = edit_user(_remove_bio)
     outcome = run(settings, upstream, ONE_USER, accept_breaking=True)
     assert outcome.exit_code == 0, outcome.summary()
     assert '"bio"' not in (settings.cassettes / USER_CASSETTE).read_text()
