@@ -31,13 +31,14 @@ def read_yaml(text: str | bytes) -> Any:
     return yaml.load(text, Loader=_SAFE_LOADER)
 
 
-#: libyaml's safe dumper when PyYAML has it: the same text as ``yaml.safe_dump``, several times
-#: faster on the large documents some tests write (hundreds of interactions).
+#: libyaml's safe dumper when PyYAML has it: the same data as ``yaml.safe_dump`` (and the same text
+#: for the cassettes these tests write; libyaml folds some long quoted strings differently),
+#: several times faster on the large documents some tests write (hundreds of interactions).
 _SAFE_DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 
 
 def dump_yaml(data: Any, *, sort_keys: bool = True) -> str:
-    """``yaml.safe_dump(data, sort_keys=sort_keys)``, through libyaml when it is there."""
+    """``yaml.safe_dump(data, sort_keys=sort_keys)``'s data, through libyaml when it is there."""
     text: str = yaml.dump(data, Dumper=_SAFE_DUMPER, sort_keys=sort_keys)
     return text
 

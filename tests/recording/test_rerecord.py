@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from pytest_recording.network import blocking_context
 from vcr.serializers import yamlserializer
 
 from cassette_contracts.recording.rerecord import RerecordOutcome, rerecord
@@ -21,7 +22,8 @@ from ..conftest import REAL_UPSTREAM_CONFIG, read_yaml
 from .conftest import copy_project, repository_cassettes_untouched, tree_digest
 from .upstream import Edit, Fault, Upstream, serving
 
-pytestmark = pytest.mark.block_network(allowed_hosts=["127.0.0.1", "localhost"])
+LOCAL_HOSTS = ["127.0.0.1", "localhost"]
+pytestmark = pytest.mark.block_network(allowed_hosts=LOCAL_HOSTS)
 
 #: Small selections of the client tests (``--only``), to keep each recording quick.
 ONE_USER = "test_prolific_with_71_repos"
@@ -83,12 +85,14 @@ def shared_run(
     """Re-record ``only`` from a local upstream (``edit`` applied to what it serves).
 
     A fixture of module scope is set up before the function-scoped autouse fixtures, so it
-    drops the developer's upstream configuration and checks the repository's cassettes itself.
+    blocks the network (``pytestmark``'s ``block_network``), drops the developer's upstream
+    configuration and checks the repository's cassettes itself.
     """
     settings = load_settings(copy_project(tmp_path_factory.mktemp("shared") / "project"))
     committed = tree_digest(settings.cassettes)
     before = {rel: without_provenance(settings.cassettes / rel) for rel in map(Path, committed)}
     with (
+        blocking_context(allowed_hosts=LOCAL_HOSTS),
         repository_cassettes_untouched(),
         pytest.MonkeyPatch.context() as patch,
         serving(settings.cassettes) as upstream,

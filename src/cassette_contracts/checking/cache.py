@@ -232,11 +232,13 @@ class ResultCache:
 
     def put(self, path: Path, outcome: FileOutcome) -> None:
         """Remember ``outcome`` of checking ``path`` (and the stat it was read under); one
-        with an input error or warning is never stored."""
+        with an input error or warning is never stored; its stat is, as bytes -> sha256
+        holds whatever checking them found."""
+        if outcome.stat is not None and outcome.key:
+            self.files[os.path.abspath(path)] = [*outcome.stat, outcome.key]
+            self.changed = True
         if not outcome.cacheable or outcome.errors or outcome.warnings or not outcome.key:
             return
-        if outcome.stat is not None:
-            self.files[os.path.abspath(path)] = [*outcome.stat, outcome.key]
         violations = []
         for violation in outcome.violations:
             stored = violation.to_dict()
