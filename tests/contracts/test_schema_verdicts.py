@@ -33,8 +33,8 @@ class _CountingMeta:
 @pytest.fixture
 def meta(monkeypatch: pytest.MonkeyPatch) -> _CountingMeta:
     """The counting validator, in a process that has checked no schema yet."""
-    counting = _CountingMeta(registry_module._META_VALIDATOR)
-    monkeypatch.setattr(registry_module, "_META_VALIDATOR", counting)
+    counting = _CountingMeta(registry_module._meta_validator())
+    monkeypatch.setattr(registry_module, "_meta_validator", lambda: counting)
     monkeypatch.setattr(registry_module, "_PASSED_HERE", set())
     return counting
 
@@ -109,3 +109,57 @@ def test_a_cache_that_cannot_be_written_checks_every_time(
         _new_process(monkeypatch)
         assert SchemaRegistry.load(tmp_path / "schemas", tmp_path / "cache").names == ["s.json"]
     assert meta.checked == 2
+
+
+@pytest.fixture
+def cross_checks(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
+    """The schema folders whose references and $ref cycles are checked, from here on."""
+    checked: list[Path] = []
+    original = registry_module._dangling_ref
+
+    def spy(registry: Any, name: str, schema: Any, path: Path) -> Any:
+        checked.append(path.parent)
+        return original(registry, name, schema, path)
+
+    monkeypatch.setattr(registry_module, "_dangling_ref", spy)
+    return checked
+
+
+def _write_set(root: Path, user_ref: str) -> None:
+    root.mkdir(exist_ok=True)
+    (root / "common.json").write_text(json.dumps({**GOOD, "$defs": {"login": {"type": "string"}}}))
+    user = {**GOOD, "properties": {"login": {"$ref": user_ref}}}
+    (root / "user.json").write_text(json.dumps(user))
+
+
+def test_a_schema_set_that_passed_is_not_checked_across_files_again(
+    tmp_path: Path, cross_checks: list[Path]
+) -> None:
+    """The references and cycles of an unchanged set that passed are not checked again, and
+    its quick checks still follow its $ref."""
+    _write_set(tmp_path / "schemas", "common.json#/$defs/login")
+    for _ in range(2):
+        registry = SchemaRegistry.load(tmp_path / "schemas", tmp_path / "cache")
+        quick = registry.quick_check("user.json")
+        assert quick is not None
+        assert (quick({"login": "octo"}), quick({"login": 1})) == (True, False)
+    assert cross_checks == [tmp_path / "schemas"] * 2  # both files, on the first load only
+
+
+def test_a_schema_set_with_a_dangling_ref_is_reported_every_time(
+    tmp_path: Path, cross_checks: list[Path]
+) -> None:
+    """A set that fails the checks across files is never remembered: each load reports it."""
+    _write_set(tmp_path / "schemas", "common.json#/$defs/nobody")
+    for _ in range(2):
+        registry = SchemaRegistry.load(tmp_path / "schemas", tmp_path / "cache")
+        assert registry.broken == {"user.json"}
+        assert "does not resolve" in registry.errors[0].message
+
+
+def test_a_changed_file_of_a_set_that_passed_is_checked_across_files(tmp_path: Path) -> None:
+    """The set's verdict is of all its files' contents: a new dangling ref is reported."""
+    _write_set(tmp_path / "schemas", "common.json#/$defs/login")
+    assert SchemaRegistry.load(tmp_path / "schemas", tmp_path / "cache").broken == frozenset()
+    _write_set(tmp_path / "schemas", "common.json#/$defs/nobody")
+    assert SchemaRegistry.load(tmp_path / "schemas", tmp_path / "cache").broken == {"user.json"}

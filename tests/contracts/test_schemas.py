@@ -310,3 +310,13 @@ def test_schema_nesting_is_bounded(tmp_path: Path, depth: int) -> None:
     (tmp_path / "deep.json").write_text('{"items":' * depth + "{}" + "}" * depth)
     [error] = SchemaRegistry.load(tmp_path).errors
     assert str(error) == f"{tmp_path / 'deep.json'}: schema is nested deeper than 100 levels"
+
+
+def test_the_quick_checks_keywords_are_jsonschemas() -> None:
+    """fastcheck's list of asserting keywords is Draft202012Validator's (an unlisted one would
+    be ignored as an annotation)."""
+    from jsonschema import Draft202012Validator
+
+    from cassette_contracts.contracts.fastcheck import ASSERTIONS
+
+    assert frozenset(Draft202012Validator.VALIDATORS) == ASSERTIONS

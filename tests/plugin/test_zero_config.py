@@ -104,6 +104,43 @@ def test_without_contracts_jsonschema_is_never_imported(pytester: pytest.Pyteste
     result.stdout.fnmatch_lines(["main imported jsonschema: False"])
 
 
+SCHEMA_LIBRARIES_PROBE = IMPORTS_PROBE.replace(
+    '("jsonschema", "cassette_contracts.checking.run")', '("jsonschema", "referencing")'
+)
+
+
+def test_a_replay_whose_schemas_passed_before_imports_no_schema_library(
+    pytester: pytest.Pytester,
+) -> None:
+    """Once the schemas passed their checks (kept in the cache folder), a replay whose
+    payloads hold imports neither jsonschema nor referencing: the quick check decides."""
+    _project(pytester.path, {"login": "octo", "public_repos": 8})
+    pytester.makeconftest(SCHEMA_LIBRARIES_PROBE)
+    first = pytester.runpytest_subprocess()
+    first.assert_outcomes(passed=1)
+    first.stdout.fnmatch_lines(
+        ["main imported jsonschema: True", "main imported referencing: True"]
+    )
+    second = pytester.runpytest_subprocess()
+    second.assert_outcomes(passed=1)
+    second.stdout.fnmatch_lines(
+        ["main imported jsonschema: False", "main imported referencing: False"]
+    )
+
+
+def test_a_violation_after_a_clean_run_is_described_by_jsonschema(
+    pytester: pytest.Pytester,
+) -> None:
+    """With the schemas' verdicts kept, a payload that breaks its contract still fails with
+    jsonschema's description of what is wrong and where."""
+    path = _project(pytester.path, {"login": "octo", "public_repos": 8})
+    pytester.runpytest_subprocess().assert_outcomes(passed=1)
+    path.write_text(cassette({"login": "octo", "public_repos": "8"}))
+    result = pytester.runpytest_subprocess()
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["*contract 'user' is broken at $.public_repos*"])
+
+
 def test_run_that_replays_nothing_loads_no_contracts(pytester: pytest.Pytester) -> None:
     """With contracts but no replaying test, nothing is loaded at session end."""
     _project(pytester.path, {"login": "octo", "public_repos": 8})

@@ -14,14 +14,10 @@ import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from referencing import Registry, Resource
-from referencing.exceptions import Unresolvable
-from referencing.jsonschema import DRAFT202012
-
-from .formats import Draft202012Validator, FormatChecker
+from .refs import RefError, Refs
 
 if TYPE_CHECKING:
-    from referencing._core import Resolver
+    from .formats import FormatChecker
 
 Check = Callable[[Any], bool]
 _TRUE, _FALSE = object(), object()
@@ -89,7 +85,49 @@ _EXACT_TYPES: dict[str, tuple[type, ...]] = {
     "object": (dict,),
     "string": (str,),
 }
-_ASSERTIONS = frozenset(Draft202012Validator.VALIDATORS)
+#: The keywords jsonschema's ``Draft202012Validator`` asserts with (its ``VALIDATORS``; the same
+#: set, pinned by tests/contracts/test_schemas.py, without importing jsonschema): every other
+#: keyword is an annotation the quick check ignores, as jsonschema does.
+ASSERTIONS = frozenset(
+    {
+        "$dynamicRef",
+        "$ref",
+        "additionalProperties",
+        "allOf",
+        "anyOf",
+        "const",
+        "contains",
+        "dependentRequired",
+        "dependentSchemas",
+        "enum",
+        "exclusiveMaximum",
+        "exclusiveMinimum",
+        "format",
+        "if",
+        "items",
+        "maxItems",
+        "maxLength",
+        "maxProperties",
+        "maximum",
+        "minItems",
+        "minLength",
+        "minProperties",
+        "minimum",
+        "multipleOf",
+        "not",
+        "oneOf",
+        "pattern",
+        "patternProperties",
+        "prefixItems",
+        "properties",
+        "propertyNames",
+        "required",
+        "type",
+        "unevaluatedItems",
+        "unevaluatedProperties",
+        "uniqueItems",
+    }
+)
 _NUMERIC: dict[str, Callable[[Any], Check]] = {
     "minimum": lambda limit: lambda x: not _is_number(x) or x >= limit,
     "maximum": lambda limit: lambda x: not _is_number(x) or x <= limit,
@@ -111,38 +149,34 @@ class Compiler:
     schema is refused (Unsupported); keywords jsonschema ignores are ignored here too.
     """
 
-    def __init__(self, registry: Registry[Any], format_checker: FormatChecker | None) -> None:
-        self.registry = registry
+    def __init__(self, format_checker: Callable[[], FormatChecker | None]) -> None:
+        """``format_checker`` gives the validators' format checker (or None), asked the first
+        time a ``format`` keyword is compiled: a schema without one never builds it."""
         self.format_checker = format_checker
         self.done: dict[int, Check] = {}  # by id() of the (registry-owned) schema object
 
-    def compile(self, schema: Any, resolver: Resolver[Any]) -> Check:
+    def compile(self, schema: Any, resolver: Refs) -> Check:
         if schema is True:
             return _always
         if schema is False:
             return _never
         if not isinstance(schema, dict):
             raise Unsupported
-        own_id = schema.get("$id")
-        if isinstance(own_id, str):
-            resolver = resolver.in_subresource(
-                Resource.from_contents(schema, default_specification=DRAFT202012)
-            )
+        if isinstance(schema.get("$id"), str):
+            resolver = resolver.enter(schema)
         key = id(schema)
         if key in self.done:
             return self.done[key]
         cell: list[Check] = []
         self.done[key] = lambda instance: cell[0](instance)  # for recursive schemas
         compiled = _all(
-            [self.keyword(k, v, schema, resolver) for k, v in schema.items() if k in _ASSERTIONS]
+            [self.keyword(k, v, schema, resolver) for k, v in schema.items() if k in ASSERTIONS]
         )
         cell.append(compiled)
         self.done[key] = compiled
         return compiled
 
-    def keyword(
-        self, name: str, value: Any, schema: dict[str, Any], resolver: Resolver[Any]
-    ) -> Check:
+    def keyword(self, name: str, value: Any, schema: dict[str, Any], resolver: Refs) -> Check:
         if name == "type":
             return self.type(value)
         if name == "properties":
@@ -182,7 +216,7 @@ class Compiler:
                 raise Unsupported  # containers: jsonschema's deep equality
             return lambda x: any(_scalar_equal(v, x) for v in values)
         if name == "format":
-            checker = self.format_checker
+            checker = self.format_checker()
             if checker is None:
                 return _always
             return lambda x: checker.conforms(x, value)
@@ -206,10 +240,10 @@ class Compiler:
             return lambda x: sum(1 for sub in subs if sub(x)) == 1
         if name == "$ref":
             try:
-                resolved = resolver.lookup(value)
-            except Unresolvable:
+                contents, there = resolver.lookup(value)
+            except RefError:
                 raise Unsupported from None
-            return self.compile(resolved.contents, resolved.resolver)
+            return self.compile(contents, there)
         raise Unsupported
 
     @staticmethod

@@ -19,17 +19,16 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from referencing import Registry, Resource
-from referencing.exceptions import Unresolvable
-from referencing.jsonschema import DRAFT202012
-
 from ..errors import SchemaError
+from ..jsonpath import ROOT, items, member
+from .refs import ReferencingRefs, RefError, Refs
 
 if TYPE_CHECKING:
+    from referencing import Registry
+
     from ..settings import Settings
     from .mapping import ContractMap
     from .registry import SchemaRegistry
-from ..jsonpath import ROOT, items, member
 
 __all__ = [
     "JSON_TYPES",
@@ -153,7 +152,7 @@ class _Walker:
         self.where = where
         self.stack: list[int] = []
 
-    def shape(self, schema: Any, resolver: Any) -> _Shape:
+    def shape(self, schema: Any, resolver: Refs) -> _Shape:
         if schema is True or schema == {}:
             return _Shape()
         if schema is False:
@@ -168,9 +167,9 @@ class _Walker:
         finally:
             self.stack.pop()
 
-    def _shape(self, schema: Mapping[str, Any], resolver: Any) -> _Shape:
+    def _shape(self, schema: Mapping[str, Any], resolver: Refs) -> _Shape:
         if "$id" in schema:
-            resolver = resolver.in_subresource(DRAFT202012.create_resource(schema))
+            resolver = resolver.enter(schema)
         own = _Shape()
         declared = schema.get("type")
         if isinstance(declared, str):
@@ -198,13 +197,13 @@ class _Walker:
         ref = schema.get("$ref")
         if isinstance(ref, str):
             try:
-                resolved = resolver.lookup(ref)
-            except Unresolvable as exc:
+                contents, there = resolver.lookup(ref)
+            except RefError as exc:
                 raise SchemaError(
                     f"$ref {ref!r} does not resolve ({exc}); cannot list the pinned fields",
                     file=self.where or None,
                 ) from exc
-            result = result.intersect(self.shape(resolved.contents, resolved.resolver))
+            result = result.intersect(self.shape(contents, there))
         for keyword in ("allOf",):
             for sub in _branches(schema, keyword):
                 result = result.intersect(self.shape(sub, resolver))
@@ -251,14 +250,19 @@ def pinned_fields(
     ``SchemaRegistry``); ``base_uri`` is the schema's own URI when it has no ``$id``. Raises
     ``SchemaError`` for a ``$ref`` that does not resolve.
     """
+    from referencing import Registry, Resource
+    from referencing.jsonschema import DRAFT202012
+
     uri = str(schema.get("$id") or base_uri)
     resource: Resource[Any] = Resource.from_contents(
         dict(schema), default_specification=DRAFT202012
     )
     registry = (registry if registry is not None else Registry()).with_resource(uri, resource)
-    resolver = registry.resolver(base_uri=uri)
-    walker = _Walker(uri)
-    shape = walker.shape(resource.contents, resolver)
+    return _pinned(resource.contents, ReferencingRefs(registry.resolver(base_uri=uri)), uri)
+
+
+def _pinned(schema: Any, refs: Refs, where: str) -> dict[str, PinnedField]:
+    shape = _Walker(where).shape(schema, refs)
     out: dict[str, PinnedField] = {}
     _flatten(shape, ROOT, out)
     return out
@@ -266,9 +270,10 @@ def pinned_fields(
 
 def schema_pins(registry: SchemaRegistry, schema: str) -> dict[str, PinnedField]:
     """The fields the registry's schema ``schema`` pins, by JSON path."""
-    return dict(
-        pinned_fields(registry.schema(schema), registry.referencing, base_uri=registry.uri(schema))
-    )
+    contents = registry.schema(schema)
+    own_id = contents.get("$id") if isinstance(contents, Mapping) else None
+    uri = str(own_id or registry.uri(schema))
+    return _pinned(contents, registry.refs(schema), uri)
 
 
 def contract_pins(contract_map: ContractMap, registry: SchemaRegistry) -> dict[str, set[str]]:

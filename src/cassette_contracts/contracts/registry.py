@@ -3,28 +3,35 @@
 Each file is registered under ``https://schemas.cassette-contracts.invalid/<relative path>``
 (its own ``$id`` too, when it has one), so ``{"$ref": "common.schema.json#/$defs/login"}``
 resolves across files by relative URI; nothing is ever fetched from the network.
+
+jsonschema and ``referencing`` are imported only when needed: to check a schema against the
+meta-schema or the set's references and ``$ref`` cycles (skipped for a file, or a whole set,
+that passed before: ``_Verdicts``), and to describe a payload that the quick check
+(``fastcheck``, which follows ``$ref`` through ``refs``) finds invalid. A replaying test suite
+whose schemas passed before and whose payloads hold imports neither.
 """
 
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import json
 from os import PathLike
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin
-
-from referencing import Registry, Resource
-from referencing.exceptions import Unresolvable
-from referencing.jsonschema import DRAFT202012
 
 from ..cassettes.yaml_load import loads_json
 from ..errors import SchemaError
 from .fastcheck import Check, Compiler, Unsupported
-from .formats import Draft202012Validator, FormatChecker, best_match, format_checker
-from .refcycles import RefCycles
+from .refs import LocalRefs, ReferencingRefs, Refs, plain_documents
 from .schemawalk import BASE_URI, json_pointer, references, schema_files, walk
+
+if TYPE_CHECKING:
+    from referencing import Registry
+
+    from .formats import Draft202012Validator, FormatChecker
 
 __all__ = ["SchemaRegistry", "schema_fingerprint"]
 
@@ -42,19 +49,20 @@ class SchemaRegistry:
         self,
         root: Path,
         contents: dict[str, Any],
-        registry: Registry[Any],
+        registry: Registry[Any] | None,
         errors: dict[str, SchemaError],
         fingerprint: str,
     ) -> None:
         self.root = root
         self.fingerprint = fingerprint
         self._contents = contents
-        self._registry = registry
+        self._registry = registry  # None: built from the contents when first needed
         self._errors = errors
         self._validators: dict[str, Draft202012Validator] = {}
         self._quick: dict[str, Check | None] = {}
         self._places: dict[int, tuple[str, str]] | None = None
         self._format_checker: FormatChecker | None = None
+        self._documents: dict[str, Any] | None = None  # plain_documents; {}: not plain
 
     @property
     def names(self) -> list[str]:
@@ -84,7 +92,6 @@ class SchemaRegistry:
         digest = hashlib.sha256()
         contents: dict[str, Any] = {}
         errors: dict[str, SchemaError] = {}
-        resources: list[tuple[str, Resource[Any]]] = []
         for path in schema_files(root):
             name = path.relative_to(root).as_posix()
             try:
@@ -102,30 +109,52 @@ class SchemaRegistry:
             if isinstance(schema, dict):
                 own_id = schema.get("$id")
                 schema = {**schema, "$id": urljoin(uri, own_id) if own_id else uri}
-            resource = Resource.from_contents(schema, default_specification=DRAFT202012)
-            resources.append((uri, resource))
             contents[name] = schema
-        registry = Registry().with_resources(resources).crawl()
-        for name, schema in contents.items():
-            problem = _dangling_ref(registry, name, schema, root / name)
-            if problem is not None:
-                errors[name] = problem
-        cycles = RefCycles(registry, contents, errors)
-        for name in contents:
-            if name not in errors:
-                problem = cycles.find(name, root / name)
+        fingerprint = digest.hexdigest()
+        whole = verdicts.set_key(fingerprint) if verdicts is not None else ""
+        registry = None
+        if errors or verdicts is None or not verdicts.passed(whole):
+            # The checks across files: every $ref resolves, no $ref cycle that consumes nothing.
+            from .refcycles import RefCycles
+
+            registry = _referencing(contents)
+            for name, schema in contents.items():
+                problem = _dangling_ref(registry, name, schema, root / name)
                 if problem is not None:
                     errors[name] = problem
+            cycles = RefCycles(registry, contents, errors)
+            for name in contents:
+                if name not in errors:
+                    problem = cycles.find(name, root / name)
+                    if problem is not None:
+                        errors[name] = problem
+            if not errors and verdicts is not None:
+                verdicts.add(whole)
         for name in errors:
             contents.pop(name, None)
         if verdicts is not None:
             verdicts.save()
-        return cls(root, contents, registry, errors, digest.hexdigest())
+        return cls(root, contents, registry, errors, fingerprint)
 
     @property
     def referencing(self) -> Registry[Any]:
         """The ``referencing`` registry holding every loaded schema (for ``$ref`` lookups)."""
+        if self._registry is None:
+            self._registry = _referencing(self._contents)
         return self._registry
+
+    def refs(self, name: str) -> Refs:
+        """``$ref`` lookups from schema ``name``'s root: without ``referencing`` when the set
+        is plain (``refs.plain_documents``), else by it."""
+        if self._documents is None:
+            self._documents = plain_documents(self._contents, self.uri) or {}
+
+        def by_referencing(base: str) -> Refs:
+            return ReferencingRefs(self.referencing.resolver(base_uri=base))
+
+        if self._documents:
+            return LocalRefs(self._documents, self.uri(name), by_referencing)
+        return by_referencing(self.uri(name))
 
     @staticmethod
     def uri(name: str) -> str:
@@ -154,10 +183,12 @@ class SchemaRegistry:
             problem = self.error(name)
             if problem is not None:
                 raise problem
+            from .formats import Draft202012Validator, format_checker
+
             if self._format_checker is None:
                 self._format_checker = format_checker(self._contents.values())
             found = Draft202012Validator(
-                self._contents[name], registry=self._registry, format_checker=self._format_checker
+                self._contents[name], registry=self.referencing, format_checker=self._format_checker
             )
             self._validators[name] = found
         return found
@@ -181,14 +212,38 @@ class SchemaRegistry:
         by the validator; this only spares it the payloads that hold.
         """
         if name not in self._quick:
-            validator = self.validator(name)
+            problem = self.error(name)
+            if problem is not None:
+                raise problem
             try:
-                self._quick[name] = Compiler(self._registry, validator.format_checker).compile(
-                    validator.schema, self._registry.resolver(base_uri=BASE_URI + name)
+                self._quick[name] = Compiler(self._formats).compile(
+                    self._contents[name], self.refs(name)
                 )
             except Unsupported:
                 self._quick[name] = None
         return self._quick[name]
+
+    def _formats(self) -> FormatChecker:
+        """The validators' format checker (``formats.format_checker``: the formats the set
+        uses); imports jsonschema, so asked for only when a ``format`` is compiled."""
+        if self._format_checker is None:
+            from .formats import format_checker
+
+            self._format_checker = format_checker(self._contents.values())
+        return self._format_checker
+
+
+def _referencing(contents: dict[str, Any]) -> Registry[Any]:
+    """A ``referencing`` registry of the schemas ``contents`` (each under ``BASE_URI + name``
+    and its own ``$id``)."""
+    from referencing import Registry, Resource
+    from referencing.jsonschema import DRAFT202012
+
+    resources = [
+        (BASE_URI + name, Resource.from_contents(schema, default_specification=DRAFT202012))
+        for name, schema in contents.items()
+    ]
+    return Registry().with_resources(resources).crawl()
 
 
 def _fingerprint_update(digest: Any, name: str, data: bytes) -> None:
@@ -208,18 +263,25 @@ def schema_fingerprint(root: Path, files: list[Path]) -> str | None:
     return digest.hexdigest()
 
 
+#: The modules whose code decides a whole schema set's verdict (``_Verdicts.set_key``).
+_SET_CHECKS = ("registry.py", "refcycles.py", "schemawalk.py")
+
+
 class _Verdicts:
-    """The content hashes of schema files that passed the meta-schema check, kept in
-    ``<cache_dir>/schema-verdicts`` (one hex digest a line, keyed by jsonschema's version too):
-    checking a schema against the meta-schema costs more than everything else of loading it.
-    Only passes are recorded, so a broken schema is reported every time. The cache is an
-    optimisation: when it cannot be read or written, schemas are simply checked."""
+    """The content hashes of schema files that passed the meta-schema check, and of whole
+    schema sets that passed the checks across files (every ``$ref`` resolves, no ``$ref``
+    cycle), kept in ``<cache_dir>/schema-verdicts`` (one hex digest a line, keyed by the
+    versions of jsonschema and ``referencing`` and the code of these checks too): checking
+    costs more than everything else of loading, and imports both libraries. Only passes are
+    recorded, so a broken schema is reported every time. The cache is an optimisation: when it
+    cannot be read or written, schemas are simply checked."""
 
     def __init__(self, cache_dir: Path) -> None:
         from importlib.metadata import version
 
         self._path = cache_dir / "schema-verdicts"
         self._salt = f"jsonschema {version('jsonschema')}\0{_DIALECT}\0".encode()
+        self._set_salt = f"referencing {version('referencing')}\0".encode()
         try:
             self._passed = set(self._path.read_text("ascii").split())
         except (OSError, ValueError):
@@ -230,14 +292,26 @@ class _Verdicts:
         """The verdict key of a schema file's bytes."""
         return hashlib.sha256(self._salt + data).hexdigest()
 
+    def set_key(self, fingerprint: str) -> str:
+        """The verdict key of a whole schema set (``SchemaRegistry.fingerprint``)."""
+        digest = hashlib.sha256(self._salt + self._set_salt + b"set\0" + fingerprint.encode())
+        here = Path(__file__).parent
+        for name in _SET_CHECKS:
+            try:
+                digest.update((here / name).read_bytes())
+            except OSError:
+                return ""  # never passed
+        return digest.hexdigest()
+
     def passed(self, key: str) -> bool:
         """Whether the content of ``key`` passed the check before."""
-        return key in self._passed
+        return bool(key) and key in self._passed
 
     def add(self, key: str) -> None:
         """Remember that the content of ``key`` passed the check."""
-        self._new |= key not in self._passed
-        self._passed.add(key)
+        if key:
+            self._new |= key not in self._passed
+            self._passed.add(key)
 
     def save(self) -> None:
         """Write the verdicts, whole, if any is new; a cache that cannot be written is none."""
@@ -283,7 +357,9 @@ def _parse(data: bytes, path: Path, verdicts: _Verdicts | None = None) -> Any:
         return schema
     content = hashlib.sha256(data).digest()
     if content not in _PASSED_HERE:
-        worst = best_match(_META_VALIDATOR.iter_errors(schema))
+        from .formats import best_match
+
+        worst = best_match(_meta_validator().iter_errors(schema))
         if worst is not None:
             raise SchemaError(
                 f"not a valid JSON Schema 2020-12 at {json_pointer(worst.absolute_path)}: "
@@ -296,9 +372,14 @@ def _parse(data: bytes, path: Path, verdicts: _Verdicts | None = None) -> Any:
     return schema
 
 
-_META_VALIDATOR = Draft202012Validator(
-    Draft202012Validator.META_SCHEMA, format_checker=Draft202012Validator.FORMAT_CHECKER
-)
+@functools.cache
+def _meta_validator() -> Draft202012Validator:
+    from .formats import Draft202012Validator
+
+    return Draft202012Validator(
+        Draft202012Validator.META_SCHEMA, format_checker=Draft202012Validator.FORMAT_CHECKER
+    )
+
 
 #: The sha256 digests of the schema contents that passed the meta-schema check in this
 #: process: a process that loads the same schemas again (a CLI command and the plugin in one
@@ -311,6 +392,8 @@ def _dangling_ref(
     registry: Registry[Any], name: str, schema: Any, path: Path
 ) -> SchemaError | None:
     """The first ``$ref`` / ``$dynamicRef`` in ``schema`` that does not resolve, as an error."""
+    from referencing.exceptions import Unresolvable
+
     for base, keyword, ref, where in references(schema, BASE_URI + name, [], named=False):
         try:
             registry.resolver(base_uri=base).lookup(ref)

@@ -10,6 +10,7 @@ cannot say well (a URL template that parses, media ranges, a header pinned twice
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import cache
 from typing import Any
 
@@ -111,9 +112,20 @@ def _validator() -> Any:
     return Draft202012Validator(SCHEMA)
 
 
+@cache
+def _holds() -> Callable[[Any], bool]:
+    """The quick check of SCHEMA (``fastcheck``): a sound file needs no jsonschema."""
+    from .fastcheck import Compiler
+    from .refs import NO_REFS
+
+    return Compiler(lambda: None).compile(SCHEMA, NO_REFS)
+
+
 def problems(document: Any) -> tuple[Problem | None, dict[int, Problem]]:
     """The file's own problem (top-level keys, ``contract`` not an array), and the first
     problem of each ``[[contract]]`` entry, by 0-based index."""
+    if _holds()(document):
+        return None, {}
     top: list[tuple[int, Problem]] = []
     entries: dict[int, list[tuple[int, Problem]]] = {}
     for error in _validator().iter_errors(document):

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 from email.utils import parsedate_to_datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlsplit
 
 from ..cassettes.bodies import BodyKind
@@ -21,12 +21,14 @@ from ..errors import (
     display_path,
     short_json,
 )
-from .formats import ValidationError, best_match
 from .mapping import HEADER_TYPES, STREAM_BODIES, Contract, ContractMap
-
-# jsonschema only through contracts.formats, which imports it without the slow iri checker.
 from .registry import SchemaRegistry
 from .schemawalk import json_pointer
+
+# jsonschema only through contracts.formats, which imports it without the slow iri checker,
+# and only to describe a payload the quick check finds invalid (or cannot judge).
+if TYPE_CHECKING:
+    from .formats import ValidationError
 
 __all__ = ["contract_errors", "validate_interaction"]
 _MESSAGE_LIMIT = 200
@@ -226,7 +228,7 @@ def _schema_violations(
     decode: Callable[[], Iterable[tuple[int | None, Any]]],
 ) -> list[Violation]:
     """Violations of ``schema`` by each ``(event index or None, payload)`` ``decode`` gives."""
-    validator = registry.validator(schema)
+    registry.schema(schema)  # SchemaError when it cannot be used
     payloads = decode()
     quick = registry.quick_check(schema)
     # One violation per schema location: the other items of a list (or the other events of a
@@ -235,7 +237,9 @@ def _schema_violations(
     for event, payload in payloads:
         if quick is not None and quick(payload):
             continue
-        for error in validator.iter_errors(payload):
+        from .formats import best_match
+
+        for error in registry.validator(schema).iter_errors(payload):
             worst = best_match([error]) or error
             key = (str(worst.validator), tuple(worst.absolute_schema_path))
             groups.setdefault(key, []).append((event, worst))
