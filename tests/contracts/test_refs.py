@@ -101,9 +101,17 @@ def test_a_lookup_it_cannot_answer_is_referencings(registry: SchemaRegistry, ref
             "a.json": {"$id": "https://example.com/s.json"},
             "b.json": {"$id": "https://example.com/s.json"},
         },
+        {"a.json": {"$id": "urn:x"}, "b.json": {"$id": "urn:x#"}},
         {"a.json": True},
     ],
-    ids=["anchor", "embedded-id", "dynamic-anchor", "one-uri-twice", "boolean-schema"],
+    ids=[
+        "anchor",
+        "embedded-id",
+        "dynamic-anchor",
+        "one-uri-twice",
+        "one-uri-twice-but-a-trailing-hash",
+        "boolean-schema",
+    ],
 )
 def test_a_set_that_needs_more_than_pointers_is_left_to_referencing(schemas: Any) -> None:
     """Anchors, embedded resources, a URI claimed twice, a boolean schema: not plain."""

@@ -320,3 +320,44 @@ def test_the_quick_checks_keywords_are_jsonschemas() -> None:
     from cassette_contracts.contracts.fastcheck import ASSERTIONS
 
     assert frozenset(Draft202012Validator.VALIDATORS) == ASSERTIONS
+
+
+@pytest.mark.parametrize(
+    "files",
+    [
+        {
+            "b.json": {"$id": "urn:x", "type": "string"},
+            "c.json": {"$id": "urn:x", "type": "object"},
+        },
+        {"b.json": {"$id": "urn:x", "type": "string"}, "c.json": {"$id": "urn:x#"}},
+        {"b.json": {"$id": "c.json"}, "c.json": {"type": "object"}},
+    ],
+    ids=["same-id", "same-id-but-a-trailing-hash", "id-of-another-file"],
+)
+def test_two_schemas_known_by_one_uri_are_refused(tmp_path: Path, files: dict[str, Any]) -> None:
+    """A URI two files claim is a schema error: a $ref to it could reach either."""
+    for name, schema in files.items():
+        _write(tmp_path, name, schema)
+    registry = SchemaRegistry.load(tmp_path)
+    assert registry.broken == {"c.json"}
+    assert "two schemas cannot share one" in registry.errors[0].message
+
+
+@pytest.mark.parametrize("target", ["#/$defs/s/enum/0/x", "#/$defs/b/x"])
+def test_a_ref_into_a_string_or_a_boolean_is_a_schema_error(tmp_path: Path, target: str) -> None:
+    """A pointer that walks into a non-container does not resolve: one error, no traceback."""
+    schema = {"$defs": {"s": {"enum": ["text"]}, "b": True}, "properties": {"a": {"$ref": target}}}
+    _write(tmp_path, "s.json", schema)
+    [error] = SchemaRegistry.load(tmp_path).errors
+    assert "does not resolve" in error.message
+
+
+def test_a_part_in_another_dialect_is_left_to_jsonschema(tmp_path: Path) -> None:
+    """A subschema declaring another $schema makes jsonschema apply that draft's rules there,
+    which the quick check does not implement: it steps aside and jsonschema decides."""
+    draft7 = "http://json-schema.org/draft-07/schema#"
+    part = {"$schema": draft7, "dependencies": {"x": ["y"]}}
+    _write(tmp_path, "s.json", {"properties": {"a": part}})
+    registry = SchemaRegistry.load(tmp_path)
+    assert registry.quick_check("s.json") is None
+    assert not registry.validator("s.json").is_valid({"a": {"x": 1}})

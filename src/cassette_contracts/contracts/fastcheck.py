@@ -23,6 +23,10 @@ Check = Callable[[Any], bool]
 _TRUE, _FALSE = object(), object()
 
 
+#: The one dialect the quick check implements (jsonschema's ``Draft202012Validator``).
+DIALECT = "https://json-schema.org/draft/2020-12/schema"
+
+
 class Unsupported(Exception):
     """The schema uses a keyword the quick check does not implement."""
 
@@ -162,6 +166,8 @@ class Compiler:
             return _never
         if not isinstance(schema, dict):
             raise Unsupported
+        if "$schema" in schema and str(schema["$schema"]).rstrip("#") != DIALECT:
+            raise Unsupported  # jsonschema switches to that dialect's rules for this part
         if isinstance(schema.get("$id"), str):
             resolver = resolver.enter(schema)
         key = id(schema)

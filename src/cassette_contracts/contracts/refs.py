@@ -55,8 +55,11 @@ def plain_documents(
         for node, where in walk(schema, []):
             if _NOT_PLAIN.intersection(node) or (where and "$id" in node):
                 return None
-        for key in {uri(name), schema.get("$id", uri(name))}:
-            if not isinstance(key, str) or documents.setdefault(key, schema) is not schema:
+        own_id = schema.get("$id", uri(name))
+        if not isinstance(own_id, str):
+            return None
+        for key in {uri(name), own_id.rstrip("#")}:  # referencing drops a trailing '#'
+            if documents.setdefault(key, schema) is not schema:
                 return None
     return documents
 
@@ -102,7 +105,7 @@ class LocalRefs:
         own_id = schema.get("$id")
         if not isinstance(own_id, str):
             return self
-        return LocalRefs(self.documents, urljoin(self.base, own_id), self.fallback)
+        return LocalRefs(self.documents, urljoin(self.base, own_id.rstrip("#")), self.fallback)
 
 
 class ReferencingRefs:
@@ -116,7 +119,7 @@ class ReferencingRefs:
 
         try:
             resolved = self.resolver.lookup(ref)
-        except Unresolvable as exc:
+        except (Unresolvable, ValueError, TypeError) as exc:  # also a pointer into a string
             raise RefError(str(exc)) from exc
         return resolved.contents, ReferencingRefs(resolved.resolver)
 

@@ -24,7 +24,7 @@ from urllib.parse import urljoin
 
 from ..cassettes.yaml_load import loads_json
 from ..errors import SchemaError
-from .fastcheck import Check, Compiler, Unsupported
+from .fastcheck import DIALECT, Check, Compiler, Unsupported
 from .refs import LocalRefs, ReferencingRefs, Refs, plain_documents
 from .schemawalk import BASE_URI, json_pointer, references, schema_files, walk
 
@@ -35,7 +35,7 @@ if TYPE_CHECKING:
 
 __all__ = ["SchemaRegistry", "schema_fingerprint"]
 
-_DIALECT = "https://json-schema.org/draft/2020-12/schema"
+_DIALECT = DIALECT
 
 
 class SchemaRegistry:
@@ -92,6 +92,7 @@ class SchemaRegistry:
         digest = hashlib.sha256()
         contents: dict[str, Any] = {}
         errors: dict[str, SchemaError] = {}
+        claimed: dict[str, str] = {}  # each URI a schema is known by -> its file
         for path in schema_files(root):
             name = path.relative_to(root).as_posix()
             try:
@@ -109,6 +110,10 @@ class SchemaRegistry:
             if isinstance(schema, dict):
                 own_id = schema.get("$id")
                 schema = {**schema, "$id": urljoin(uri, own_id) if own_id else uri}
+            problem = _claim(claimed, name, uri, schema, path)
+            if problem is not None:
+                errors[name] = problem
+                continue
             contents[name] = schema
         fingerprint = digest.hexdigest()
         whole = verdicts.set_key(fingerprint) if verdicts is not None else ""
@@ -231,6 +236,28 @@ class SchemaRegistry:
 
             self._format_checker = format_checker(self._contents.values())
         return self._format_checker
+
+
+def _claim(
+    claimed: dict[str, str], name: str, uri: str, schema: Any, path: Path
+) -> SchemaError | None:
+    """Note the URIs schema ``name`` is known by (its file's, its ``$id`` as ``referencing``
+    reads it: without a trailing ``#``); an error when another file is known by one of them
+    (which of the two a ``$ref`` reached would depend on the order of a set)."""
+    uris = {uri}
+    if isinstance(schema, dict) and isinstance(schema.get("$id"), str):
+        uris.add(schema["$id"].rstrip("#"))
+    for each in sorted(uris):
+        other = claimed.get(each)
+        if other is not None and other != name:
+            return SchemaError(
+                f"{each} is also the URI of {other}: two schemas cannot share one "
+                "(a $ref to it would reach either)",
+                file=path,
+            )
+    for each in uris:
+        claimed[each] = name
+    return None
 
 
 def _referencing(contents: dict[str, Any]) -> Registry[Any]:
@@ -397,7 +424,7 @@ def _dangling_ref(
     for base, keyword, ref, where in references(schema, BASE_URI + name, [], named=False):
         try:
             registry.resolver(base_uri=base).lookup(ref)
-        except Unresolvable:
+        except (Unresolvable, ValueError, TypeError):  # a pointer into a string or a boolean
             target = urljoin(base, ref)
             document, _, fragment = target.partition("#")
             if document.startswith(BASE_URI) and document != BASE_URI + name:
