@@ -128,10 +128,6 @@ def check(
     there is enough to check; 1: none).
     """
     errors, unusable = contract_errors(contract_map, registry)
-    for contract in contract_map.contracts:
-        for name in contract.schemas():
-            if registry.error(name) is None:
-                registry.quick_check(name)  # built once here, inherited by the workers
     paths = [p if isinstance(p, Path) else Path(p) for p in cassette_paths]
     result_cache = None
     hits: dict[int, FileOutcome] = {}
@@ -219,6 +215,10 @@ def _map(checker: _Checker, paths: list[Path], jobs: int | None) -> list[FileOut
     # this process runs a single thread, so anything else checks in-process.
     if jobs <= 1 or "fork" not in mp.get_all_start_methods() or threading.active_count() > 1:
         return [checker(path) for path in paths]
+    for contract in checker.contract_map.contracts:  # built once here, inherited by the workers
+        for name in contract.schemas():
+            if checker.registry.error(name) is None:
+                checker.registry.quick_check(name)
     tasks: list[_Task] = []
     plans: list[tuple[Path, list[int], FileOutcome | None]] = []  # sliced: key and stat
     for path in paths:
