@@ -605,7 +605,12 @@ def _rate(payloads: int, seconds: float, whole: float) -> str:
 
 
 def throughput_section(
-    paths: dict[str, Path], scratch: Path, start: Variant, old: Path | None, warm_runs: int
+    paths: dict[str, Path],
+    scratch: Path,
+    start: Variant,
+    old: Path | None,
+    warm_runs: int,
+    cold_runs: int,
 ) -> str:
     many, big = paths["many"], paths["big"]
     many_count = int(str(paths["many_count"]))
@@ -616,14 +621,30 @@ def throughput_section(
         (f"{files} small files", many, many_count),
         (f"one 10,000-interaction cassette ({big.stat().st_size / 1e6:.0f} MB)", big, 10_000),
     ):
+        variants: dict[tuple[str, str], Variant] = {}
         for suffix, pythonpath in sources:
             cache = scratch / f"cache-{target.name}{'-against' if pythonpath else ''}"
             argv = ["-c", CLI, "check", "-j", "1", "--format", "json", "--cache-dir", str(cache)]
-            # cold: an empty cache, filled by this run; warm: the same cache again (median)
-            for mode, count in (("cold", 1), ("warm", warm_runs)):
+            for mode in ("cold", "warm"):
                 name = f"check {mode} {label}{suffix}"
-                variant = Variant(name, [*argv, str(target)], paths["suite"], pythonpath)
-                variant.runs = [run(variant, scratch) for _ in range(count)]
+                variants[mode, suffix] = Variant(
+                    name, [*argv, str(target)], paths["suite"], pythonpath
+                )
+        # cold: an empty cache, filled by the run (the sources alternate, the first one first
+        # in every other round); warm: the cache the last cold run filled, again
+        for index in range(cold_runs):
+            for suffix, _ in sources[:: 1 if index % 2 == 0 else -1]:
+                cold = variants["cold", suffix]
+                shutil.rmtree(
+                    Path(cold.argv[cold.argv.index("--cache-dir") + 1]), ignore_errors=True
+                )
+                cold.runs.append(run(cold, scratch))
+        for suffix, _ in sources:
+            warm = variants["warm", suffix]
+            warm.runs = [run(warm, scratch) for _ in range(warm_runs)]
+        for suffix, _ in sources:
+            for mode in ("cold", "warm"):
+                variant = variants[mode, suffix]
                 seconds, cpu = variant.median, variant.median_cpu
                 net, cpu_net = seconds - start.median, cpu - start.median_cpu
                 rows.append(
@@ -643,7 +664,8 @@ def throughput_section(
             "",
             table(rows, headers),
             "",
-            "cold: an empty cache, filled by the run; warm: the same cache again, median of "
+            f"cold: an empty cache, filled by the run, median of {cold_runs} runs (with "
+            "--against, alternating which goes first); warm: the same cache again, median of "
             f"{warm_runs} runs. net of start: payloads / (wall, or CPU, - the median of `check` on "
             "one cassette); (start): the run is mostly start-up, no meaningful rate",
         ]
@@ -744,7 +766,11 @@ def main(argv: list[str] | None = None) -> int:
         sections.append(start.name)
         sections.append(suite_section(paths, count, scratch, old))
         sections.append(big_section(paths, 1 if args.quick else 2, scratch, old))
-        sections.append(throughput_section(paths, scratch, start, old, warm_runs=3))
+        sections.append(
+            throughput_section(
+                paths, scratch, start, old, warm_runs=3, cold_runs=1 if args.quick else 3
+            )
+        )
         if args.profile:
             sections.append(profile_section(paths, scratch))
     sections.append(f"(bench ran {time.perf_counter() - started:.0f} s)")
