@@ -17,6 +17,8 @@ from vcr.cassette import Cassette
 from vcr.serialize import deserialize
 from vcr.serializers import yamlserializer
 
+from ..conftest import REAL_UPSTREAM_CONFIG
+
 REPO = Path(__file__).resolve().parents[2]
 CASSETTES = REPO / "cassettes"
 REALDATA = REPO / "tests" / "data" / "realdata"
@@ -282,16 +284,7 @@ def _replay(name: str, call: Any) -> Any:
 @pytest.fixture
 def real_urls(monkeypatch: pytest.MonkeyPatch) -> None:
     """The clients talk to their real default URLs, without tokens or rate-limit waits."""
-    for variable in (
-        "GITHUB_API_URL",
-        "GITHUB_TOKEN",
-        "JSONPLACEHOLDER_URL",
-        "NTFY_URL",
-        "NTFY_TOPIC",
-        "NTFY_TOKEN",
-        "API_CLIENTS_MAX_RATE_LIMIT_WAIT",
-        "API_CLIENTS_TIMEOUT",
-    ):
+    for variable in REAL_UPSTREAM_CONFIG:
         monkeypatch.delenv(variable, raising=False)
 
 
