@@ -323,24 +323,53 @@ def test_the_quick_checks_keywords_are_jsonschemas() -> None:
 
 
 @pytest.mark.parametrize(
-    "files",
+    ("files", "refused"),
     [
-        {
-            "b.json": {"$id": "urn:x", "type": "string"},
-            "c.json": {"$id": "urn:x", "type": "object"},
-        },
-        {"b.json": {"$id": "urn:x", "type": "string"}, "c.json": {"$id": "urn:x#"}},
-        {"b.json": {"$id": "c.json"}, "c.json": {"type": "object"}},
+        ({"b.json": {"$id": "urn:x"}, "c.json": {"$id": "urn:x"}}, {"b.json", "c.json"}),
+        ({"b.json": {"$id": "urn:x"}, "c.json": {"$id": "urn:x#"}}, {"b.json", "c.json"}),
+        ({"b.json": {"$id": "c.json"}, "c.json": {"type": "object"}}, {"b.json"}),
+        ({"z.json": {"$id": "c.json"}, "c.json": {"type": "object"}}, {"z.json"}),
     ],
-    ids=["same-id", "same-id-but-a-trailing-hash", "id-of-another-file"],
+    ids=["same-id", "same-id-but-a-trailing-hash", "id-of-a-later-file", "id-of-an-earlier-file"],
 )
-def test_two_schemas_known_by_one_uri_are_refused(tmp_path: Path, files: dict[str, Any]) -> None:
-    """A URI two files claim is a schema error: a $ref to it could reach either."""
+def test_two_schemas_known_by_one_uri_are_refused(
+    tmp_path: Path, files: dict[str, Any], refused: set[str]
+) -> None:
+    """A URI two files claim is a schema error of the file whose $id claims it (both, for one
+    $id twice): a $ref to it could reach either. The file whose own URI it is stays usable."""
     for name, schema in files.items():
         _write(tmp_path, name, schema)
     registry = SchemaRegistry.load(tmp_path)
-    assert registry.broken == {"c.json"}
-    assert "two schemas cannot share one" in registry.errors[0].message
+    assert registry.broken == refused
+    assert all("two schemas cannot share one URI" in e.message for e in registry.errors)
+
+
+@pytest.mark.parametrize(
+    "own_id",
+    ["a.json", "./a.json", "a.json#", "#", "https://schemas.cassette-contracts.invalid/a.json"],
+)
+def test_an_id_naming_the_files_own_uri_is_no_conflict(tmp_path: Path, own_id: str) -> None:
+    """An $id that spells the file's own URI claims nothing another file has."""
+    _write(tmp_path, "a.json", {"$id": own_id, "type": "object"})
+    _write(tmp_path, "b.json", {"$ref": "a.json"})
+    assert SchemaRegistry.load(tmp_path).errors == []
+
+
+@pytest.mark.parametrize(
+    ("target", "kind"), [("#/required", "an array"), ("#/$defs/s/const/0", "a string")]
+)
+def test_a_ref_to_something_that_is_no_schema_is_a_schema_error(
+    tmp_path: Path, target: str, kind: str
+) -> None:
+    """A $ref that resolves to a list or a string (no schema) is refused at load, one line."""
+    schema = {
+        "required": ["a"],
+        "$defs": {"s": {"const": "text"}},
+        "properties": {"a": {"$ref": target}},
+    }
+    _write(tmp_path, "s.json", schema)
+    [error] = SchemaRegistry.load(tmp_path).errors
+    assert f"leads to {kind}, not a schema" in error.message
 
 
 @pytest.mark.parametrize("target", ["#/$defs/s/enum/0/x", "#/$defs/b/x"])

@@ -47,7 +47,8 @@ def plain_documents(
     contents: Mapping[str, Any], uri: Callable[[str], str]
 ) -> dict[str, Any] | None:
     """Each loaded schema by every URI ``referencing`` knows it by (``uri(name)`` and its
-    ``$id``), when the set is plain; None when it is not (then use ReferencingRefs)."""
+    ``$id``), when the set is plain; None when it is not (then use ReferencingRefs). The
+    registry already refuses two files known by one URI; the check here is a second guard."""
     documents: dict[str, Any] = {}
     for name, schema in contents.items():
         if not isinstance(schema, dict):

@@ -35,8 +35,6 @@ if TYPE_CHECKING:
 
 __all__ = ["SchemaRegistry", "schema_fingerprint"]
 
-_DIALECT = DIALECT
-
 
 class SchemaRegistry:
     """The schemas under ``root``; problems found while loading are kept in ``errors``.
@@ -92,7 +90,6 @@ class SchemaRegistry:
         digest = hashlib.sha256()
         contents: dict[str, Any] = {}
         errors: dict[str, SchemaError] = {}
-        claimed: dict[str, str] = {}  # each URI a schema is known by -> its file
         for path in schema_files(root):
             name = path.relative_to(root).as_posix()
             try:
@@ -110,11 +107,10 @@ class SchemaRegistry:
             if isinstance(schema, dict):
                 own_id = schema.get("$id")
                 schema = {**schema, "$id": urljoin(uri, own_id) if own_id else uri}
-            problem = _claim(claimed, name, uri, schema, path)
-            if problem is not None:
-                errors[name] = problem
-                continue
             contents[name] = schema
+        for name, refused in _shared_uris(contents, root).items():
+            errors[name] = refused
+            del contents[name]
         fingerprint = digest.hexdigest()
         whole = verdicts.set_key(fingerprint) if verdicts is not None else ""
         registry = None
@@ -238,26 +234,36 @@ class SchemaRegistry:
         return self._format_checker
 
 
-def _claim(
-    claimed: dict[str, str], name: str, uri: str, schema: Any, path: Path
-) -> SchemaError | None:
-    """Note the URIs schema ``name`` is known by (its file's, its ``$id`` as ``referencing``
-    reads it: without a trailing ``#``); an error when another file is known by one of them
-    (which of the two a ``$ref`` reached would depend on the order of a set)."""
-    uris = {uri}
-    if isinstance(schema, dict) and isinstance(schema.get("$id"), str):
-        uris.add(schema["$id"].rstrip("#"))
-    for each in sorted(uris):
-        other = claimed.get(each)
-        if other is not None and other != name:
-            return SchemaError(
-                f"{each} is also the URI of {other}: two schemas cannot share one "
+def _shared_uris(contents: dict[str, Any], root: Path) -> dict[str, SchemaError]:
+    """The schemas whose ``$id`` (as ``referencing`` reads it: without a trailing ``#``) is
+    another file's URI, or another schema's ``$id`` too: which one a ``$ref`` to it reached
+    would depend on the order of the set. The file that claims the URI is refused, never the
+    one whose own URI it is (both, when two ``$id`` are the same)."""
+    files = {BASE_URI + name: name for name in contents}
+    ids: dict[str, list[str]] = {}
+    for name, schema in contents.items():
+        own = schema.get("$id") if isinstance(schema, dict) else None
+        if isinstance(own, str) and own.rstrip("#") != BASE_URI + name:
+            ids.setdefault(own.rstrip("#"), []).append(name)
+
+    def shown(uri: str) -> str:
+        return uri.removeprefix(BASE_URI)
+
+    problems = {}
+    for uri, names in ids.items():
+        for name in names:
+            if uri in files:
+                other = f"the URI of {files[uri]}"
+            elif len(names) > 1:
+                other = "also the $id of " + ", ".join(n for n in names if n != name)
+            else:
+                continue
+            problems[name] = SchemaError(
+                f"$id {shown(uri)!r} is {other}: two schemas cannot share one URI "
                 "(a $ref to it would reach either)",
-                file=path,
+                file=root / name,
             )
-    for each in uris:
-        claimed[each] = name
-    return None
+    return problems
 
 
 def _referencing(contents: dict[str, Any]) -> Registry[Any]:
@@ -307,7 +313,7 @@ class _Verdicts:
         from importlib.metadata import version
 
         self._path = cache_dir / "schema-verdicts"
-        self._salt = f"jsonschema {version('jsonschema')}\0{_DIALECT}\0".encode()
+        self._salt = f"jsonschema {version('jsonschema')}\0{DIALECT}\0".encode()
         self._set_salt = f"referencing {version('referencing')}\0".encode()
         try:
             self._passed = set(self._path.read_text("ascii").split())
@@ -370,7 +376,7 @@ def _parse(data: bytes, path: Path, verdicts: _Verdicts | None = None) -> Any:
             file=path,
         )
     dialect = schema.get("$schema") if isinstance(schema, dict) else None
-    if dialect is not None and str(dialect).rstrip("#") != _DIALECT:
+    if dialect is not None and str(dialect).rstrip("#") != DIALECT:
         raise SchemaError(
             f"$schema is {dialect!r}: only JSON Schema 2020-12 "
             "('https://json-schema.org/draft/2020-12/schema') is supported",
@@ -423,7 +429,7 @@ def _dangling_ref(
 
     for base, keyword, ref, where in references(schema, BASE_URI + name, [], named=False):
         try:
-            registry.resolver(base_uri=base).lookup(ref)
+            found = registry.resolver(base_uri=base).lookup(ref).contents
         except (Unresolvable, ValueError, TypeError):  # a pointer into a string or a boolean
             target = urljoin(base, ref)
             document, _, fragment = target.partition("#")
@@ -439,5 +445,17 @@ def _dangling_ref(
                 reason = f"{document} is not a schema here (nothing is fetched)"
             return SchemaError(
                 f"{keyword} {ref!r} at {json_pointer(where)} does not resolve: {reason}", file=path
+            )
+        if not isinstance(found, (dict, bool)):  # e.g. "#/required", or into a "const" string
+            kind = (
+                "an array"
+                if isinstance(found, list)
+                else "a string"
+                if isinstance(found, str)
+                else "a number or null"
+            )
+            return SchemaError(
+                f"{keyword} {ref!r} at {json_pointer(where)} leads to {kind}, not a schema",
+                file=path,
             )
     return None

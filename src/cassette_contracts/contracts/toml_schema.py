@@ -113,18 +113,23 @@ def _validator() -> Any:
 
 
 @cache
-def _holds() -> Callable[[Any], bool]:
-    """The quick check of SCHEMA (``fastcheck``): a sound file needs no jsonschema."""
-    from .fastcheck import Compiler
+def _holds() -> Callable[[Any], bool] | None:
+    """The quick check of SCHEMA (``fastcheck``): a sound file needs no jsonschema (None if
+    SCHEMA ever uses a keyword the quick check does not implement)."""
+    from .fastcheck import Compiler, Unsupported
     from .refs import NO_REFS
 
-    return Compiler(lambda: None).compile(SCHEMA, NO_REFS)
+    try:
+        return Compiler(lambda: None).compile(SCHEMA, NO_REFS)
+    except Unsupported:
+        return None
 
 
 def problems(document: Any) -> tuple[Problem | None, dict[int, Problem]]:
     """The file's own problem (top-level keys, ``contract`` not an array), and the first
     problem of each ``[[contract]]`` entry, by 0-based index."""
-    if _holds()(document):
+    holds = _holds()
+    if holds is not None and holds(document):
         return None, {}
     top: list[tuple[int, Problem]] = []
     entries: dict[int, list[tuple[int, Problem]]] = {}
