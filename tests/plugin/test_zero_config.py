@@ -134,9 +134,9 @@ def test_a_violation_after_a_clean_run_is_described_by_jsonschema(
     """With the schemas' verdicts kept, a payload that breaks its contract still fails with
     jsonschema's description of what is wrong and where."""
     path = _project(pytester.path, {"login": "octo", "public_repos": 8})
-    pytester.runpytest_subprocess().assert_outcomes(passed=1)
+    pytester.runpytest().assert_outcomes(passed=1)
     path.write_text(cassette({"login": "octo", "public_repos": "8"}))
-    result = pytester.runpytest_subprocess()
+    result = pytester.runpytest()
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(["*contract 'user' is broken at $.public_repos*"])
 
