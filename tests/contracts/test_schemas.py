@@ -325,8 +325,14 @@ def test_the_quick_checks_keywords_are_jsonschemas() -> None:
 @pytest.mark.parametrize(
     ("files", "refused"),
     [
-        ({"b.json": {"$id": "urn:x"}, "c.json": {"$id": "urn:x"}}, {"b.json", "c.json"}),
-        ({"b.json": {"$id": "urn:x"}, "c.json": {"$id": "urn:x#"}}, {"b.json", "c.json"}),
+        (
+            {"b.json": {"$id": "urn:x", "type": "string"}, "c.json": {"$id": "urn:x"}},
+            {"b.json", "c.json"},
+        ),
+        (
+            {"b.json": {"$id": "urn:x", "type": "string"}, "c.json": {"$id": "urn:x#"}},
+            {"b.json", "c.json"},
+        ),
         ({"b.json": {"$id": "c.json"}, "c.json": {"type": "object"}}, {"b.json"}),
         ({"z.json": {"$id": "c.json"}, "c.json": {"type": "object"}}, {"z.json"}),
     ],
@@ -342,6 +348,17 @@ def test_two_schemas_known_by_one_uri_are_refused(
     registry = SchemaRegistry.load(tmp_path)
     assert registry.broken == refused
     assert all("two schemas cannot share one URI" in e.message for e in registry.errors)
+
+
+def test_copies_of_one_schema_may_share_its_id(tmp_path: Path) -> None:
+    """Two files with equal schemas (a copy, a symlink) under one $id: a $ref reaches the same
+    schema either way, so neither is refused."""
+    schema = {"$id": "urn:user", "type": "object"}
+    _write(tmp_path, "a.json", schema)
+    _write(tmp_path, "b.json", schema)
+    (tmp_path / "c.json").symlink_to(tmp_path / "a.json")
+    _write(tmp_path, "d.json", {"$ref": "urn:user"})
+    assert SchemaRegistry.load(tmp_path).errors == []
 
 
 @pytest.mark.parametrize(

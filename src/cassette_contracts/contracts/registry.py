@@ -238,7 +238,8 @@ def _shared_uris(contents: dict[str, Any], root: Path) -> dict[str, SchemaError]
     """The schemas whose ``$id`` (as ``referencing`` reads it: without a trailing ``#``) is
     another file's URI, or another schema's ``$id`` too: which one a ``$ref`` to it reached
     would depend on the order of the set. The file that claims the URI is refused, never the
-    one whose own URI it is (both, when two ``$id`` are the same)."""
+    one whose own URI it is (both, when two ``$id`` are the same); files whose schemas are
+    equal (copies, symlinks) share a URI harmlessly."""
     files = {BASE_URI + name: name for name in contents}
     ids: dict[str, list[str]] = {}
     for name, schema in contents.items():
@@ -251,6 +252,9 @@ def _shared_uris(contents: dict[str, Any], root: Path) -> dict[str, SchemaError]
 
     problems = {}
     for uri, names in ids.items():
+        claimants = [*names, *([files[uri]] if uri in files else [])]
+        if all(contents[each] == contents[claimants[0]] for each in claimants):
+            continue  # the same schema under several names (a copy, a symlink): no ambiguity
         for name in names:
             if uri in files:
                 other = f"the URI of {files[uri]}"
