@@ -188,15 +188,18 @@ class ResultCache:
         """sha256 of the bytes of ``path``, from its unchanged stat or by reading it."""
         name = os.path.abspath(path)
         try:
-            at = _now_ns()
-            stat = _stat_row(os.stat(name))
             known = self.files.get(name)
-            if isinstance(known, list) and len(known) == 5 and known[:4] == stat:
+            if (
+                isinstance(known, list)
+                and len(known) == 5
+                and known[:4] == _stat_row(os.stat(name))
+            ):
                 return str(known[4])
-            key = hashlib.sha256(Path(name).read_bytes()).hexdigest()
+            data, stat = read_settled(Path(name))
         except OSError:
             return None  # reported when the file is checked
-        if _settled(stat, at):
+        key = hashlib.sha256(data).hexdigest()
+        if stat is not None:
             self.files[name] = [*stat, key]
             self.changed = True
         return key
