@@ -228,9 +228,8 @@ def _schema_violations(
     decode: Callable[[], Iterable[tuple[int | None, Any]]],
 ) -> list[Violation]:
     """Violations of ``schema`` by each ``(event index or None, payload)`` ``decode`` gives."""
-    registry.schema(schema)  # SchemaError when it cannot be used
+    quick = registry.quick_check(schema)  # SchemaError when it cannot be used
     payloads = decode()
-    quick = registry.quick_check(schema)
     # One violation per schema location: the other items of a list (or the other events of a
     # stream) broken the same way are counted in `similar` instead of repeated.
     groups: dict[tuple[str, tuple[Any, ...]], list[tuple[int | None, ValidationError]]] = {}
