@@ -10,11 +10,13 @@ cannot say well (a URL template that parses, media ranges, a header pinned twice
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .mapping import AUTH_RULES, BODIES, HEADER_TYPES, JSON_BODIES, KEYS, REQUIRED_KEYS
+
+if TYPE_CHECKING:
+    from .fastcheck import Check
 
 __all__ = ["SCHEMA", "problems"]
 
@@ -113,7 +115,7 @@ def _validator() -> Any:
 
 
 @cache
-def _holds() -> Callable[[Any], bool] | None:
+def _holds() -> Check | None:
     """The quick check of SCHEMA (``fastcheck``): a sound file needs no jsonschema (None if
     SCHEMA ever uses a keyword the quick check does not implement)."""
     from .fastcheck import Compiler, Unsupported
