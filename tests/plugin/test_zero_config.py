@@ -40,7 +40,7 @@ import sys
 
 def pytest_unconfigure(config):
     role = "worker" if hasattr(config, "workerinput") else "main"
-    for name in ("jsonschema", "cassette_contracts.checking.run"):
+    for name in ("jsonschema", "referencing", "cassette_contracts.checking.run"):
         print(f"{role} imported {name}: {name in sys.modules}")
 """
 
@@ -104,18 +104,13 @@ def test_without_contracts_jsonschema_is_never_imported(pytester: pytest.Pyteste
     result.stdout.fnmatch_lines(["main imported jsonschema: False"])
 
 
-SCHEMA_LIBRARIES_PROBE = IMPORTS_PROBE.replace(
-    '("jsonschema", "cassette_contracts.checking.run")', '("jsonschema", "referencing")'
-)
-
-
 def test_a_replay_whose_schemas_passed_before_imports_no_schema_library(
     pytester: pytest.Pytester,
 ) -> None:
     """Once the schemas passed their checks (kept in the cache folder), a replay whose
     payloads hold imports neither jsonschema nor referencing: the quick check decides."""
     _project(pytester.path, {"login": "octo", "public_repos": 8})
-    pytester.makeconftest(SCHEMA_LIBRARIES_PROBE)
+    pytester.makeconftest(IMPORTS_PROBE)
     first = pytester.runpytest_subprocess()
     first.assert_outcomes(passed=1)
     first.stdout.fnmatch_lines(
