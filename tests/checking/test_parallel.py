@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import shutil
-import time
 from pathlib import Path
 from typing import Any
 
@@ -80,14 +79,13 @@ def test_a_big_cassette_checked_in_slices_gives_the_same_outcome(project: Path, 
 
 
 def test_a_cassette_checked_in_slices_is_answered_warm_next_time(
-    project: Path, monkeypatch: pytest.MonkeyPatch
+    settled: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A cassette split between workers is remembered by its stat like any other, so the
     next run over the unchanged files is answered without checking anything."""
-    big = _big(project, "sound")
+    big = _big(settled, "sound")
     monkeypatch.setattr(run, "_PARALLEL_MIN_BYTES", 0)
     monkeypatch.setattr(run, "_SLICE_MIN_BYTES", big.stat().st_size)
-    monkeypatch.setattr(cache, "_now_ns", lambda: time.time_ns() + 2_000_000_000)
     joined: list[run.FileOutcome] = []
     original = run._joined
 
@@ -96,12 +94,12 @@ def test_a_cassette_checked_in_slices_is_answered_warm_next_time(
         return joined[-1]
 
     monkeypatch.setattr(run, "_joined", spy)
-    paths = iter_cassette_paths([project / "cassettes"])
-    contracts = ContractMap.load(project / "schemas" / "contracts.toml")
-    registry = SchemaRegistry.load(project / "schemas")
-    checked = check(paths, contracts, registry, cache_dir=project / ".cache", jobs=2)
+    paths = iter_cassette_paths([settled / "cassettes"])
+    contracts = ContractMap.load(settled / "schemas" / "contracts.toml")
+    registry = SchemaRegistry.load(settled / "schemas")
+    checked = check(paths, contracts, registry, cache_dir=settled / ".cache", jobs=2)
     warm = cache.cached_run(
-        [str(p) for p in paths], contracts.path, project / "schemas", project / ".cache"
+        [str(p) for p in paths], contracts.path, settled / "schemas", settled / ".cache"
     )
     assert len(joined) == 1  # the big cassette, from its slices
     assert warm is not None
