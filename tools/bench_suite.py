@@ -258,7 +258,7 @@ def requests_only_python(workspace: Path) -> str:
         check=True,
     ).stdout.strip()
     ours = Path(sysconfig.get_paths()["purelib"])
-    hidden = {name.replace("-", "_").lower() for name in NOT_IN_A_REQUESTS_PROJECT}
+    hidden = set(NOT_IN_A_REQUESTS_PROJECT)
     for entry in ours.iterdir():
         project = entry.name.split("-")[0].split(".")[0].lower()
         if project not in hidden:
@@ -443,23 +443,29 @@ def suite_section(paths: dict[str, Path], count: int, scratch: Path, old: Path |
     nocon = variant("plugin, --no-contracts", "--no-contracts")
     plain2 = variant("plain pytest-recording, -n 2", *off, "-n", "2")
     plugin2 = variant("plugin on, -n 2", "-n", "2")
-    lean = str(paths["requests-only"])
+    lean = str(paths["requests-only"])  # its Python
     plain_lean = Variant("plain pytest-recording, requests only", plain.argv, suite, python=lean)
     plugin_lean = Variant("plugin on, requests only", plugin.argv, suite, python=lean)
     variants = [nohttp, nohttp_off, resp, plain, plugin, nocov, nocon, plain2, plugin2]
     variants += [plain_lean, plugin_lean]
+    plugin_old = Variant("plugin on, at --against", plugin.argv, suite, old)
+    plugin2_old = Variant("plugin on, -n 2, at --against", plugin2.argv, suite, old)
     if old is not None:
-        variants.append(Variant("plugin on, at --against", plugin.argv, suite, old))
-        variants.append(Variant("plugin on, -n 2, at --against", plugin2.argv, suite, old))
+        variants += [plugin_old, plugin2_old]
     rounds(variants, count, scratch, "200-test suites")
     # The ratios that decide a target get more pairs than the table's rounds: the suites that
     # replay nothing are cheap and differ little, so they get the most.
     parallel = pairs(plugin2, plain2, count, count, scratch, "plugin on / plain, -n 2")
-    against = against2 = behind = None
+    against_lines = []
     if old is not None:
-        against2 = pairs(plugin2, variants[-1], count, 0, scratch)
-        behind = pairs(variants[-2], plain, count, 0, scratch)
-        against = pairs(plugin, variants[-2], count, count, scratch, "now / at --against")
+        against2 = pairs(plugin2, plugin2_old, count, 0, scratch)
+        behind = pairs(plugin_old, plain, count, 0, scratch)
+        against = pairs(plugin, plugin_old, count, count, scratch, "now / at --against")
+        against_lines = [
+            f"- plugin on, now / at --against: {paired_ratio(against)}",
+            f"- plugin on, -n 2, now / at --against: {paired_ratio(against2)}",
+            f"- plugin on at --against / plain, serial: {paired_ratio(behind)}",
+        ]
     nothing = pairs(nohttp, nohttp_off, count, 4 * count, scratch, "replaying nothing")
     serial_pairs = pairs(plugin, plain, count, count, scratch, "plugin on / plain")
 
@@ -490,15 +496,13 @@ def suite_section(paths: dict[str, Path], count: int, scratch: Path, old: Path |
         f"- plugin on / plain pytest-recording, serial: {paired_ratio(serial_pairs)}",
         f"- a suite that replays nothing, plugin loaded / not loaded: {paired_ratio(nothing)}",
         f"- plugin on, -n 2 / plain, -n 2: {paired_ratio(parallel)}",
+        *against_lines,
+        "",
     ]
-    if against is not None and against2 is not None and behind is not None:
-        out.append(f"- plugin on, now / at --against: {paired_ratio(against)}")
-        out.append(f"- plugin on, -n 2, now / at --against: {paired_ratio(against2)}")
-        out.append(f"- plugin on at --against / plain, serial: {paired_ratio(behind)}")
-    out.append("")
-    serial = [plain, plugin, *(variants[-2:-1] if old is not None else [])]
-    for v in [*serial, plain_lean, plugin_lean]:
-        first, rest = first_vs_rest(v)
+    serial = [plain, plugin, *([plugin_old] if old is not None else []), plain_lean, plugin_lean]
+    first_rest = {id(v): first_vs_rest(v) for v in serial}
+    for v in serial:
+        first, rest = first_rest[id(v)]
         out.append(
             f"first replaying test vs the others, {v.name}: {first:.1f} ms vs {rest:.2f} ms "
             f"(+{first - rest:.1f} ms)"
@@ -507,7 +511,7 @@ def suite_section(paths: dict[str, Path], count: int, scratch: Path, old: Path |
         (plugin, plain, "this virtualenv"),
         (plugin_lean, plain_lean, "requests only"),
     ):
-        (plain_first, _), (plugin_first, _) = first_vs_rest(theirs), first_vs_rest(mine)
+        plain_first, plugin_first = first_rest[id(theirs)][0], first_rest[id(mine)][0]
         out.append(
             f"the plugin's own share of the first replaying test, {where}: "
             f"{plugin_first - plain_first:+.1f} ms over plain pytest-recording's first test "
@@ -622,8 +626,11 @@ def throughput_section(
         (f"one 10,000-interaction cassette ({big.stat().st_size / 1e6:.0f} MB)", big, 10_000),
     ):
         variants: dict[tuple[str, str], Variant] = {}
+        caches: dict[str, Path] = {}
         for suffix, pythonpath in sources:
-            cache = scratch / f"cache-{target.name}{'-against' if pythonpath else ''}"
+            cache = caches[suffix] = (
+                scratch / f"cache-{target.name}{'-against' if pythonpath else ''}"
+            )
             argv = ["-c", CLI, "check", "-j", "1", "--format", "json", "--cache-dir", str(cache)]
             for mode in ("cold", "warm"):
                 name = f"check {mode} {label}{suffix}"
@@ -634,10 +641,8 @@ def throughput_section(
         # in every other round); warm: the cache the last cold run filled, again
         for index in range(cold_runs):
             for suffix, _ in sources[:: 1 if index % 2 == 0 else -1]:
+                shutil.rmtree(caches[suffix], ignore_errors=True)
                 cold = variants["cold", suffix]
-                shutil.rmtree(
-                    Path(cold.argv[cold.argv.index("--cache-dir") + 1]), ignore_errors=True
-                )
                 cold.runs.append(run(cold, scratch))
         for suffix, _ in sources:
             warm = variants["warm", suffix]
