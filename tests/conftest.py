@@ -16,6 +16,11 @@ from typing import Any
 import pytest
 import yaml
 
+# Before any test module's `import jsonschema`: the product's own import of it, which leaves out
+# rfc3987-syntax (its grammars take about 1.5 s to compile) until an `iri` value is checked, and
+# keeps every format check. Otherwise every test process that collects tests/contracts or
+# tests/init pays that import, whether or not it ever checks an `iri`.
+import cassette_contracts.contracts.formats  # noqa: F401  # isort: skip
 from cassette_contracts.cli import main
 
 ROOT = Path(__file__).resolve().parent.parent
