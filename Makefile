@@ -23,35 +23,41 @@ export PYTHONDONTWRITEBYTECODE :=
 
 venv: $(STAMP)
 
-# The installer: uv resolves and installs the ~57 packages of `.[test]` in about 2 s, where pip
-# takes 13-19 s on a 2-core machine (it fetches the index pages one after another). uv comes
-# from PyPI like every other dependency: the one on PATH if there is one, else pip installs it
-# into the venv first (about 2 s). pip stays the installer wherever uv cannot do the job (no uv
-# wheel for the platform, no way to the index: uv reads no pip.conf, its setting is
-# UV_DEFAULT_INDEX), and `make INSTALLER=pip ...` skips uv altogether. Nothing is compiled at
-# install either way (see above).
+# The installer: uv resolves and installs the ~57 packages of `.[test]`, and pip for you, in
+# about 2 s where pip takes 13-19 s on a 2-core machine (it fetches the index pages one after
+# another); the venv is made without pip (ensurepip alone takes 2-4 s). uv comes from PyPI like
+# every other dependency: the one on PATH if there is one, else this Python's pip installs it
+# into the venv. pip stays the installer wherever uv cannot do the job (no uv wheel for the
+# platform, no pip >= 22.3 to fetch it, no way to the index: uv reads no pip.conf, its setting
+# is UV_DEFAULT_INDEX), and `make INSTALLER=pip ...` skips uv altogether. Nothing is compiled
+# at install either way (see above).
 INSTALLER ?= uv
 UV_SPEC   := uv>=0.9,<1
 UV        ?= $(shell command -v uv 2>/dev/null)
 PIP       := $(BIN)/python -m pip install --quiet --disable-pip-version-check
-# $(call install,EXTRA): the package, editable, with the extra's dependencies.
+PIP_HERE  := { $(BIN)/python -m pip --version >/dev/null 2>&1 || $(BIN)/python -m ensurepip --default-pip >/dev/null; }
 ifeq ($(INSTALLER),pip)
-install = $(PIP) --no-compile -e '.[$(1)]'
+new_venv = $(PYTHON) -m venv $(VENV)
+install  = $(PIP) --no-compile -e '.[$(1)]'
 else
-install = { $(if $(UV),true,$(PIP) '$(UV_SPEC)') \
-	    && $(or $(UV),$(BIN)/uv) pip install --quiet --python $(BIN)/python -e '.[$(1)]'; } \
-	  || { echo "uv could not install; pip installs instead" >&2; \
-	       $(PIP) --no-compile -e '.[$(1)]'; }
+new_venv = $(PYTHON) -m venv --without-pip $(VENV)
+get_uv   = $(if $(UV),true,$(PYTHON) -m pip --python $(BIN)/python install --quiet \
+	     --disable-pip-version-check '$(UV_SPEC)')
+# $(call install,EXTRA): the package, editable, with the extra's dependencies.
+install  = { $(get_uv) && $(or $(UV),$(BIN)/uv) pip install --quiet --python $(BIN)/python \
+	       pip -e '.[$(1)]'; } \
+	   || { echo "uv could not install; pip installs instead" >&2; \
+	        $(PIP_HERE) && $(PIP) --no-compile -e '.[$(1)]'; }
 endif
 
 # Reinstall only when pyproject.toml changed since the last install.
 $(STAMP): pyproject.toml
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	test -x $(BIN)/python || $(new_venv)
 	$(call install,test)
 	touch $(STAMP)
 
 $(DEV_STAMP): pyproject.toml
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	test -x $(BIN)/python || $(new_venv)
 	$(call install,dev)
 	touch $(STAMP) $(DEV_STAMP)
 
