@@ -5,6 +5,8 @@ from __future__ import annotations
 import errno
 import os
 import signal
+import subprocess
+import sys
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -121,6 +123,43 @@ def test_stamped_cassette_still_loads_with_plain_vcrpy(tmp_path: Path) -> None:
     requests, _responses, metadata = deserialize(path.read_text(), yamlserializer)
     assert [r.uri for r in requests] == ["https://api.github.com/repos/o/r"]
     assert "provenance" in metadata
+
+
+#: The work of the `rerecord` / `drift` command's own process after the recording pytest ends
+#: (stamping a fresh cassette, reading the probe's failures back); which heavy packages it imported.
+_COMMAND_SIDE = """
+import sys
+from datetime import datetime, timezone
+from pathlib import Path
+from cassette_contracts.recording.probe import load_failures
+from cassette_contracts.recording.provenance import stamp_provenance
+from cassette_contracts.recording.rerecord import rerecord
+path = Path(sys.argv[1])
+stamp_provenance(path, recorded_at=datetime(2026, 11, 23, 12, 0, tzinfo=timezone.utc))
+load_failures(path.parent)
+print(sorted(name for name in ("vcr", "pytest", "aiohttp", "httpx") if name in sys.modules))
+"""
+
+
+def test_the_command_side_of_a_recording_imports_neither_vcrpy_nor_pytest(
+    tmp_path: Path,
+) -> None:
+    """Stamping and reading failures import neither pytest nor the vcr package (which imports
+    every HTTP library vcrpy can patch); the cassette is still written as vcrpy writes it."""
+    from vcr.serializers import yamlserializer
+
+    path = tmp_path / "c.yaml"
+    path.write_text(CASSETTE)
+    done = subprocess.run(
+        [sys.executable, "-c", _COMMAND_SIDE, str(path)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert done.stdout.strip() == "[]"
+    written = path.read_text()
+    assert yamlserializer.serialize(yamlserializer.deserialize(written)) == written
+    assert read_yaml(written)["metadata"]["provenance"]["recorded_at"] == "2026-11-23T12:00:00Z"
 
 
 # -- all-or-nothing promotion of a set -------------------------------------------------------

@@ -154,6 +154,14 @@ def test_unchanged_upstream_promotes_the_same_recordings(unchanged_run: SharedRu
     assert set(after) == set(committed)
 
 
+def test_rerecord_keeps_the_schema_verdicts_as_check_does(unchanged_run: SharedRun) -> None:
+    """The schemas that passed their checks are noted in the cache folder, so the next
+    rerecord, drift, check or test run does not check them (nor import jsonschema) again."""
+    cache_dir = unchanged_run.settings.cache_dir
+    assert cache_dir is not None
+    assert (cache_dir / "schema-verdicts").read_text().split()
+
+
 def test_promoted_cassette_records_provenance(unchanged_run: SharedRun) -> None:
     """recorded_at, tool versions, upstream version headers and real bases are stored."""
     outcome = unchanged_run.outcome

@@ -175,7 +175,7 @@ def compare_folders(
             f"no cassettes to compare under {fresh}" + (f" matching {only!r}" if only else "")
         )
     contract_map = ContractMap.load(settings.contracts)
-    registry = SchemaRegistry.load(settings.schemas)
+    registry = SchemaRegistry.load(settings.schemas, settings.cache_dir)
     return compare(
         _load_interactions(base_files),
         _load_interactions(fresh_files),

@@ -26,8 +26,12 @@ import sys
 from collections.abc import Generator, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pytest
+import pluggy
+
+if TYPE_CHECKING:
+    import pytest
 
 __all__ = ["FAILURES_ENV", "Failure", "load_failures"]
 
@@ -128,13 +132,19 @@ def _upstream_statuses(item: pytest.Item) -> list[str]:
     return found
 
 
+#: ``pytest.hookimpl`` itself (pytest's marker is pluggy's, project name "pytest"): the
+#: ``rerecord`` and ``drift`` commands import this module for :func:`load_failures`, and
+#: importing pytest would cost each a tenth of a second.
+hookimpl = pluggy.HookimplMarker("pytest")
+
+
 class _Probe:
     def __init__(self, folder: Path, worker: str) -> None:
         self.folder = folder
         self.worker = worker
         self.failures: list[Failure] = []
 
-    @pytest.hookimpl(wrapper=True)
+    @hookimpl(wrapper=True)
     def pytest_runtest_makereport(
         self, item: pytest.Item, call: pytest.CallInfo[None]
     ) -> Generator[None, pytest.TestReport, pytest.TestReport]:

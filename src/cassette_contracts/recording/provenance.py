@@ -4,11 +4,16 @@
 
 from __future__ import annotations
 
+import functools
+import importlib
+import importlib.util
+import sys
 import tempfile
 from collections.abc import Iterable, Mapping
 from datetime import datetime, timezone
 from importlib import metadata as importlib_metadata
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 from ..cassettes.atomic import atomic_write_bytes
@@ -38,6 +43,39 @@ def tool_versions() -> dict[str, str]:
         except importlib_metadata.PackageNotFoundError:
             versions[dist] = "unknown"
     return versions
+
+
+@functools.cache
+def _yaml_serializer() -> ModuleType:
+    """vcrpy's YAML serializer, which wrote the fresh cassettes: the stamped file is written
+    and read back exactly as vcrpy writes and reads it.
+
+    Without importing the ``vcr`` package when nothing imported it yet (the ``rerecord`` and
+    ``drift`` commands): its ``__init__`` imports ``vcr.patch``, which imports every HTTP
+    library vcrpy can patch (aiohttp, httpx, requests, ...), about a fifth of a second of a
+    command that patches nothing. The serializer module itself imports only ``io`` and
+    ``yaml``, so it is run from vcrpy's files as a module of its own; a vcrpy whose
+    serializer needs more of its package gets the ordinary import.
+    """
+    loaded = sys.modules.get("vcr.serializers.yamlserializer")
+    if loaded is not None:
+        return loaded
+    package = importlib.util.find_spec("vcr")
+    folders = package.submodule_search_locations if package is not None else None
+    for folder in folders or ():
+        path = Path(folder) / "serializers" / "yamlserializer.py"
+        spec = importlib.util.spec_from_file_location(
+            "cassette_contracts._vcr_yamlserializer", path
+        )
+        if spec is None or spec.loader is None or not path.is_file():
+            continue
+        module = importlib.util.module_from_spec(spec)
+        try:
+            spec.loader.exec_module(module)
+        except ImportError:
+            break
+        return module
+    return importlib.import_module("vcr.serializers.yamlserializer")
 
 
 def _upstream_headers(
@@ -70,8 +108,8 @@ def stamp_provenance(
     CassetteError (one line) when the file is not a whole cassette (a recording cut off).
     """
     import yaml
-    from vcr.serializers import yamlserializer
 
+    yamlserializer = _yaml_serializer()
     try:
         data = yamlserializer.deserialize(path.read_text(encoding="utf-8"))
     except (yaml.YAMLError, UnicodeDecodeError) as exc:

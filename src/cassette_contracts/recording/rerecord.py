@@ -275,7 +275,7 @@ def rerecord(
 
     test_paths(settings, tests)
     contract_map = ContractMap.load(settings.contracts)
-    registry = SchemaRegistry.load(settings.schemas)
+    registry = SchemaRegistry.load(settings.schemas, settings.cache_dir)
     with cassettes_lock(lock_file(settings), "rerecord"):
         recovered = recover(settings.cassettes)
         refuse_links_out(settings.cassettes)
