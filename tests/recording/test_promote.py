@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+import json
 import os
 import signal
 import subprocess
@@ -24,7 +25,9 @@ from cassette_contracts.recording.promote import (
 )
 from cassette_contracts.recording.provenance import stamp_provenance
 
-from ..conftest import read_yaml
+from ..conftest import ROOT, read_yaml
+
+TWEEPY = ROOT / "tests" / "data" / "vcr_cassettes" / "tweepy"
 
 CASSETTE = """\
 interactions:
@@ -122,6 +125,27 @@ def test_stamped_cassette_still_loads_with_plain_vcrpy(tmp_path: Path) -> None:
     stamp_provenance(path)
     requests, _responses, metadata = deserialize(path.read_text(), yamlserializer)
     assert [r.uri for r in requests] == ["https://api.github.com/repos/o/r"]
+    assert "provenance" in metadata
+
+
+def test_a_cassette_written_by_vcrpys_json_serializer_stays_json(tmp_path: Path) -> None:
+    """A ``.json`` cassette (vcrpy's ``serializer="json"``) is stamped and written back as
+    vcrpy's JSON serializer writes it: vcrpy still loads it, every interaction unchanged."""
+    from vcr.serialize import deserialize
+    from vcr.serializers import jsonserializer
+
+    source = TWEEPY / "testaddremovelistmember.json"
+    path = tmp_path / source.name
+    path.write_bytes(source.read_bytes())
+    before = json.loads(source.read_text())
+
+    stamp_provenance(path)
+
+    written = path.read_text()
+    assert jsonserializer.serialize(jsonserializer.deserialize(written)) == written
+    after = json.loads(written)
+    assert after["interactions"] == before["interactions"]
+    _requests, _responses, metadata = deserialize(written, jsonserializer)
     assert "provenance" in metadata
 
 
@@ -331,3 +355,18 @@ def test_truncated_staging_cassette_is_a_one_line_cassette_error(tmp_path: Path,
         stamp_provenance(path)
     assert str(path.name) in str(caught.value)
     assert "\n" not in str(caught.value)
+
+
+@pytest.mark.parametrize("keep", [0.5, 0.0], ids=["half", "empty"])
+def test_truncated_json_staging_cassette_is_a_one_line_cassette_error(
+    tmp_path: Path, keep: float
+) -> None:
+    """A ``.json`` cassette cut off while being written: CassetteError naming the file and line."""
+    text = (TWEEPY / "testaddremovelistmember.json").read_text()
+    path = tmp_path / "c.json"
+    path.write_text(text[: int(len(text) * keep)])
+    with pytest.raises(CassetteError, match="not a whole cassette") as caught:
+        stamp_provenance(path)
+    assert str(path.name) in str(caught.value)
+    assert "\n" not in str(caught.value)
+    assert caught.value.line is not None

@@ -7,6 +7,7 @@ from __future__ import annotations
 import functools
 import importlib
 import importlib.util
+import json
 import sys
 import tempfile
 from collections.abc import Iterable, Mapping
@@ -46,27 +47,27 @@ def tool_versions() -> dict[str, str]:
 
 
 @functools.cache
-def _yaml_serializer() -> ModuleType:
-    """vcrpy's YAML serializer, which wrote the fresh cassettes: the stamped file is written
-    and read back exactly as vcrpy writes and reads it.
+def _serializer(name: str) -> ModuleType:
+    """vcrpy's serializer module ``name`` (``yamlserializer``, ``jsonserializer``), which wrote
+    the fresh cassettes: the stamped file is written and read back exactly as vcrpy writes
+    and reads it.
 
     Without importing the ``vcr`` package when nothing imported it yet (the ``rerecord`` and
     ``drift`` commands): its ``__init__`` imports ``vcr.patch``, which imports every HTTP
     library vcrpy can patch (aiohttp, httpx, requests, ...), about a fifth of a second of a
-    command that patches nothing. The serializer module itself imports only ``io`` and
-    ``yaml``, so it is run from vcrpy's files as a module of its own; a vcrpy whose
-    serializer needs more of its package gets the ordinary import.
+    command that patches nothing. The serializer modules themselves import only ``io``,
+    ``json`` and ``yaml``, so one is run from vcrpy's files as a module of its own; a vcrpy
+    whose serializer needs more of its package gets the ordinary import.
     """
-    loaded = sys.modules.get("vcr.serializers.yamlserializer")
+    qualified = f"vcr.serializers.{name}"
+    loaded = sys.modules.get(qualified)
     if loaded is not None:
         return loaded
     package = importlib.util.find_spec("vcr")
     folders = package.submodule_search_locations if package is not None else None
     for folder in folders or ():
-        path = Path(folder) / "serializers" / "yamlserializer.py"
-        spec = importlib.util.spec_from_file_location(
-            "cassette_contracts._vcr_yamlserializer", path
-        )
+        path = Path(folder) / "serializers" / f"{name}.py"
+        spec = importlib.util.spec_from_file_location(f"cassette_contracts._vcr_{name}", path)
         if spec is None or spec.loader is None or not path.is_file():
             continue
         module = importlib.util.module_from_spec(spec)
@@ -75,7 +76,7 @@ def _yaml_serializer() -> ModuleType:
         except ImportError:
             break
         return module
-    return importlib.import_module("vcr.serializers.yamlserializer")
+    return importlib.import_module(qualified)
 
 
 def _upstream_headers(
@@ -109,9 +110,16 @@ def stamp_provenance(
     """
     import yaml
 
-    yamlserializer = _yaml_serializer()
+    # what pytest-recording names a cassette of vcrpy's JSON serializer; any other is YAML
+    serializer = _serializer("jsonserializer" if path.suffix == ".json" else "yamlserializer")
     try:
-        data = yamlserializer.deserialize(path.read_text(encoding="utf-8"))
+        data = serializer.deserialize(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise CassetteError(
+            f"not a whole cassette ({exc.msg}): cut off while being written?",
+            file=path,
+            line=exc.lineno,
+        ) from None
     except (yaml.YAMLError, UnicodeDecodeError) as exc:
         mark = getattr(exc, "problem_mark", None)
         problem = getattr(exc, "problem", None) or type(exc).__name__
@@ -147,5 +155,5 @@ def stamp_provenance(
     metadata = dict(data.get("metadata") or {})
     metadata["provenance"] = provenance
     data["metadata"] = metadata
-    atomic_write_bytes(path, yamlserializer.serialize(data).encode("utf-8"))
+    atomic_write_bytes(path, serializer.serialize(data).encode("utf-8"))
     return provenance
