@@ -220,8 +220,11 @@ class _Scanner:
                     interaction=ix,
                 ) from None
             else:
+                seen: dict[str, list[Hit]] = {}  # find_secrets' answers for this body's strings
                 for path, name, value in iter_json_strings(data):
-                    hits = json_string_hits(value, path, name, known=self.secrets, allow=self.allow)
+                    hits = json_string_hits(
+                        value, path, name, known=self.secrets, allow=self.allow, seen=seen
+                    )
                     self.report(node, value, hits, f"{where} {path}", ix)
                 return
         hits = text_body_hits(text, content_type, known=self.secrets, allow=self.allow)

@@ -113,16 +113,41 @@ def json_string_hits(
     known: Iterable[str] = (),
     allow: Allowlist = _NO_ALLOW,
     eager: bool = False,
+    seen: dict[str, list[Hit]] | None = None,
 ) -> list[Hit]:
     """Secrets in the JSON string ``value`` at ``path``, stored under member ``name`` (the
-    nearest credential-named ancestor, for values nested below one)."""
+    nearest credential-named ancestor, for values nested below one).
+
+    ``seen``: what :func:`find_secrets` answered (with the same ``known`` and ``eager``) for
+    the strings of this body looked at before; a body repeats many of its strings (the owner's
+    URLs in every item of a list). The answer depends on the text alone; the name and the
+    allowlist, which depend on where the string is, are asked every time.
+    """
     if allow.allows(value, path):
         return []
     if name is not None:
         kind = named_secret(name, value, eager=eager)
         if kind is not None:
             return [Hit(0, len(value), kind)]
-    return _allowed(find_secrets(value, known=known, eager=eager), value, allow, path)
+    found = _found(value, seen, known=known, pairs=True, eager=eager)
+    return _allowed(found, value, allow, path)
+
+
+def _found(
+    text: str,
+    seen: dict[str, list[Hit]] | None,
+    *,
+    known: Iterable[str],
+    pairs: bool,
+    eager: bool,
+) -> list[Hit]:
+    """:func:`find_secrets` of ``text``, remembered in ``seen`` (one body, one set of options)."""
+    if seen is None:
+        return find_secrets(text, known=known, pairs=pairs, eager=eager)
+    hits = seen.get(text)
+    if hits is None:
+        hits = seen[text] = find_secrets(text, known=known, pairs=pairs, eager=eager)
+    return list(hits)  # a copy: the remembered answer is never handed out to be changed
 
 
 # The keyword-only options (known, allow, eager) are header_hits' on purpose: every finder
@@ -252,7 +277,8 @@ class Scrubber:
             except ValueError:
                 pass
             else:
-                scrubbed = self._scrub_json(data, jsonpath.ROOT, None)
+                # Answers for strings seen before in this body: for keys, for values.
+                scrubbed = self._scrub_json(data, jsonpath.ROOT, None, ({}, {}))
                 if scrubbed == data:
                     return body
                 return json.dumps(scrubbed, ensure_ascii=False, separators=(",", ":")).encode(
@@ -264,21 +290,29 @@ class Scrubber:
         new_text = self._replace_encoded(new_text)
         return body if new_text == text else new_text.encode("utf-8")
 
-    def _scrub_json(self, data: Any, path: str, name: str | None) -> Any:
+    def _scrub_json(
+        self,
+        data: Any,
+        path: str,
+        name: str | None,
+        seen: tuple[dict[str, list[Hit]], dict[str, list[Hit]]],
+    ) -> Any:
         if isinstance(data, dict):
             out = {}
             for key, value in data.items():
                 inherited = name if name is not None and is_secret_name(name) else str(key)
-                new_key = _apply(key, find_secrets(key, known=self.secrets, pairs=False))
-                out[new_key] = self._scrub_json(value, jsonpath.member(path, key), inherited)
+                found = _found(key, seen[0], known=self.secrets, pairs=False, eager=False)
+                new_key = _apply(key, found)
+                out[new_key] = self._scrub_json(value, jsonpath.member(path, key), inherited, seen)
             return out
         if isinstance(data, list):
             return [
-                self._scrub_json(item, jsonpath.index(path, i), name) for i, item in enumerate(data)
+                self._scrub_json(item, jsonpath.index(path, i), name, seen)
+                for i, item in enumerate(data)
             ]
         if isinstance(data, str):
             hits = json_string_hits(
-                data, path, name, known=self.secrets, allow=self.allow, eager=True
+                data, path, name, known=self.secrets, allow=self.allow, eager=True, seen=seen[1]
             )
             return _apply(data, hits)
         return data  # numbers, booleans, null keep their type

@@ -30,6 +30,7 @@ detect-secrets plugins) are many and each is commented where it is.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections import Counter
@@ -109,8 +110,12 @@ def looks_random(value: str) -> bool:
 # --------------------------------------------------------------------------------------------
 
 
+# The four characters a name is normalised without.
+_NORM_DROP = str.maketrans("", "", "-_. ")
+
+
 def _norm(name: str) -> str:
-    return re.sub(r"[-_. ]", "", name.lower())
+    return name.lower().translate(_NORM_DROP)
 
 
 # Normalised names (lower case, no "-", "_", ".", " ") that always hold a credential.
@@ -195,6 +200,7 @@ _NOT_SECRET_HEADERS = frozenset(
 )
 
 
+@functools.lru_cache(maxsize=4096)  # a pure function of the name; bodies repeat their keys
 def _strength(name: str) -> int:
     """2: always a credential, 1: a credential when the value looks random, 0: not one."""
     norm = _norm(name)
@@ -642,7 +648,7 @@ def find_secrets(
             kind = named_secret(name, value, eager=eager)
             if kind is not None:
                 hits.append(Hit(match.start(2), match.end(2), kind, f"field {name}"))
-    return _disjoint(hits)
+    return _disjoint(hits) if hits else hits
 
 
 def _disjoint(hits: list[Hit]) -> list[Hit]:
