@@ -211,3 +211,23 @@ def test_symlinked_folder_is_scanned(tmp_path: Path) -> None:
     root.mkdir()
     (root / "linked").symlink_to(outside, target_is_directory=True)
     assert [f.file for f in scan([root])] == [root / "linked" / "user.yaml"]
+
+
+def test_libyamls_composer_gives_the_pure_python_composers_report(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """scan composes with libyaml (as vcrpy reads): the same findings, lines and places as
+    with PyYAML's pure-Python composer, over recorded cassettes with findings (tweepy's,
+    non-ASCII text before many of them)."""
+    from cassette_contracts.recording import scan as scan_module
+
+    root = Path(__file__).resolve().parents[2]
+    tweepy = root / "tests" / "data" / "vcr_cassettes" / "tweepy"
+    names = ["client_create_and_get_compliance_job_and_jobs", "manage_and_lookup_direct_messages"]
+    names += ["asyncclient_get_home_timeline", "asyncclient_get_liked_tweets"]
+    paths = [tweepy / f"test_{name}.yaml" for name in names]
+    assert scan_module._COMPOSER is yaml.CSafeLoader
+    with_libyaml = scan(paths)
+    monkeypatch.setattr(scan_module, "_COMPOSER", yaml.SafeLoader)
+    assert with_libyaml == scan(paths)
+    assert len(with_libyaml) >= 10

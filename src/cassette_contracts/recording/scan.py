@@ -317,7 +317,7 @@ def scan_report(
         if may_hold_anchors(data):
             refuse_anchors(data, path)  # the loader's refusal: one message, one rule
         try:
-            nodes = list(yaml.compose_all(text, Loader=yaml.SafeLoader))
+            nodes = list(yaml.compose_all(text, Loader=_COMPOSER))
         except yaml.YAMLError:
             nodes = []
         for root in nodes:
@@ -326,6 +326,12 @@ def scan_report(
         extra = _line_scan(path, text, known, allowlist, scanner, every_line=not nodes)
         findings.extend(_dedupe(scanner.findings + extra))
     return ScanReport(files, sorted(findings))
+
+
+#: libyaml's composer when PyYAML has it (vcrpy reads cassettes with it too): the same nodes,
+#: lines and character offsets as the pure-Python one, several times faster. A file either one
+#: refuses is still searched line by line.
+_COMPOSER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def _line_scan(
