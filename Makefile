@@ -33,12 +33,15 @@ venv: $(STAMP)
 # at install either way (see above).
 INSTALLER ?= uv
 UV_SPEC   := uv>=0.9,<1
+# An index that takes the connection but never answers: uv gives up after 15 s without data
+# (its default, 30 s and three retries, held the fallback back two minutes).
+export UV_HTTP_TIMEOUT ?= 15
 UV        ?= $(shell command -v uv 2>/dev/null)
 PIP       := $(BIN)/python -m pip install --quiet --disable-pip-version-check
 PIP_HERE  := { $(BIN)/python -m pip --version >/dev/null 2>&1 || $(BIN)/python -m ensurepip --default-pip >/dev/null; }
 ifeq ($(INSTALLER),pip)
 new_venv = $(PYTHON) -m venv $(VENV)
-install  = $(PIP) --no-compile -e '.[$(1)]'
+install  = $(PIP_HERE) && $(PIP) --no-compile -e '.[$(1)]'
 else
 new_venv = $(PYTHON) -m venv --without-pip $(VENV)
 get_uv   = $(if $(UV),true,$(PYTHON) -m pip --python $(BIN)/python install --quiet \

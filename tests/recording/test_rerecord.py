@@ -154,12 +154,36 @@ def test_unchanged_upstream_promotes_the_same_recordings(unchanged_run: SharedRu
     assert set(after) == set(committed)
 
 
-def test_rerecord_keeps_the_schema_verdicts_as_check_does(unchanged_run: SharedRun) -> None:
-    """The schemas that passed their checks are noted in the cache folder, so the next
-    rerecord, drift, check or test run does not check them (nor import jsonschema) again."""
-    cache_dir = unchanged_run.settings.cache_dir
-    assert cache_dir is not None
-    assert (cache_dir / "schema-verdicts").read_text().split()
+class _Loaded(Exception):
+    """Raised by the spy in place of loading the schemas: the command stops there."""
+
+
+@pytest.mark.parametrize("command", ["rerecord", "drift"])
+def test_rerecord_and_drift_load_the_schemas_with_the_projects_verdicts(
+    monkeypatch: pytest.MonkeyPatch, command: str
+) -> None:
+    """Both commands hand the project's cache folder to the schema registry, as ``check`` and
+    the plugin do: schemas that passed their checks before are not checked (nor jsonschema
+    imported) again."""
+    from cassette_contracts.contracts.registry import SchemaRegistry
+    from cassette_contracts.drift.folders import compare_folders
+
+    given: list[object] = []
+
+    def spy(cls: type, root: object, cache_dir: object = None) -> None:
+        given.append(cache_dir)
+        raise _Loaded
+
+    monkeypatch.setattr(SchemaRegistry, "load", classmethod(spy))
+    settings = load_settings(ROOT)
+    assert settings.cache_dir is not None
+    run = {
+        "rerecord": lambda: rerecord(settings),
+        "drift": lambda: compare_folders(settings, COMMITTED, COMMITTED),
+    }[command]
+    with pytest.raises(_Loaded):
+        run()
+    assert given == [settings.cache_dir]
 
 
 def test_promoted_cassette_records_provenance(unchanged_run: SharedRun) -> None:

@@ -226,8 +226,32 @@ def test_libyamls_composer_gives_the_pure_python_composers_report(
     names = ["client_create_and_get_compliance_job_and_jobs", "manage_and_lookup_direct_messages"]
     names += ["asyncclient_get_home_timeline", "asyncclient_get_liked_tweets"]
     paths = [tweepy / f"test_{name}.yaml" for name in names]
-    assert scan_module._COMPOSER is yaml.CSafeLoader
+    assert (yaml.CSafeLoader, yaml.SafeLoader) == scan_module._COMPOSERS
     with_libyaml = scan(paths)
-    monkeypatch.setattr(scan_module, "_COMPOSER", yaml.SafeLoader)
+    monkeypatch.setattr(scan_module, "_COMPOSERS", (yaml.SafeLoader,))
     assert with_libyaml == scan(paths)
     assert len(with_libyaml) >= 10
+
+
+def test_named_secret_in_a_json_cassette_with_an_emoji_is_found(tmp_path: Path) -> None:
+    """vcrpy's JSON serializer writes an emoji as an escaped surrogate pair (which libyaml
+    refuses): the body is still read as JSON and its credential-named members reported."""
+    from vcr.serializers import jsonserializer
+
+    body = {"title": "ship it \U0001f680", "password": "hunter2hunter2x", "login": "octocat"}
+    interaction = {
+        "request": {"body": None, "headers": {}, "method": "GET", "uri": "https://x.test/a"},
+        "response": {
+            "body": {"string": json.dumps(body, ensure_ascii=False)},
+            "headers": {"Content-Type": ["application/json"]},
+            "status": {"code": 200, "message": "OK"},
+        },
+    }
+    path = tmp_path / "emoji.json"
+    path.write_text(jsonserializer.serialize({"interactions": [interaction], "version": 1}))
+    assert "\\ud83d\\ude80" in path.read_text()
+    finding = only(scan([path]))
+    assert (finding.kind, finding.where) == (
+        "named-secret",
+        "interaction 0 response body $.password",
+    )

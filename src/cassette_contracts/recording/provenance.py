@@ -57,7 +57,9 @@ def _serializer(name: str) -> ModuleType:
     library vcrpy can patch (aiohttp, httpx, requests, ...), about a fifth of a second of a
     command that patches nothing. The serializer modules themselves import only ``io``,
     ``json`` and ``yaml``, so one is run from vcrpy's files as a module of its own; a vcrpy
-    whose serializer needs more of its package gets the ordinary import.
+    whose serializer needs more of its package gets the ordinary import. The copy is this
+    module's alone: only its ``serialize`` and ``deserialize`` are called, and it is never
+    handed to vcrpy (which compares serializers by identity).
     """
     qualified = f"vcr.serializers.{name}"
     loaded = sys.modules.get(qualified)
@@ -67,13 +69,14 @@ def _serializer(name: str) -> ModuleType:
     folders = package.submodule_search_locations if package is not None else None
     for folder in folders or ():
         path = Path(folder) / "serializers" / f"{name}.py"
-        spec = importlib.util.spec_from_file_location(f"cassette_contracts._vcr_{name}", path)
+        # a top-level name: a relative import in that file finds no package but vcrpy's own
+        spec = importlib.util.spec_from_file_location(f"_cassette_contracts_vcr_{name}", path)
         if spec is None or spec.loader is None or not path.is_file():
             continue
         module = importlib.util.module_from_spec(spec)
         try:
             spec.loader.exec_module(module)
-        except ImportError:
+        except Exception:  # it needs its package after all: the ordinary import
             break
         return module
     return importlib.import_module(qualified)

@@ -206,6 +206,7 @@ class _Scanner:
     def walk_body(
         self, node: yaml.ScalarNode, text: str, content_type: str, where: str, ix: int
     ) -> None:
+        text = _joined_surrogates(text)
         stripped = text.lstrip()
         if stripped[:1] in ("{", "[") or _MediaJSON.search(content_type):
             try:
@@ -316,10 +317,7 @@ def scan_report(
         scanner = _Scanner(path, text, known, allowlist)
         if may_hold_anchors(data):
             refuse_anchors(data, path)  # the loader's refusal: one message, one rule
-        try:
-            nodes = list(yaml.compose_all(text, Loader=_COMPOSER))
-        except yaml.YAMLError:
-            nodes = []
+        nodes = _compose(text)
         for root in nodes:
             if root is not None:
                 scanner.walk_document(root)
@@ -328,10 +326,36 @@ def scan_report(
     return ScanReport(files, sorted(findings))
 
 
-#: libyaml's composer when PyYAML has it (vcrpy reads cassettes with it too): the same nodes,
-#: lines and character offsets as the pure-Python one, several times faster. A file either one
-#: refuses is still searched line by line.
-_COMPOSER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+#: libyaml's composer when PyYAML has it (vcrpy reads cassettes with it too; several times
+#: faster), then PyYAML's pure-Python one, which reads some files libyaml refuses (a JSON
+#: cassette escaping an emoji as a surrogate pair, ``%YAML 1.3``). A file both refuse is
+#: searched line by line.
+_COMPOSERS: tuple[type[yaml.SafeLoader], ...] = tuple(
+    dict.fromkeys((getattr(yaml, "CSafeLoader", yaml.SafeLoader), yaml.SafeLoader))
+)
+
+
+def _compose(text: str) -> list[yaml.Node | None]:
+    """The documents of ``text`` as nodes, by the first composer that reads it; none when
+    none does."""
+    for composer in _COMPOSERS:
+        try:
+            return list(yaml.compose_all(text, Loader=composer))
+        except yaml.YAMLError:
+            continue
+    return []
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _joined_surrogates(text: str) -> str:
+    """``text`` with each surrogate pair made the one character it encodes: a YAML reading of
+    a JSON-escaped character outside the BMP (``"\\ud83d\\ude80"``) gives the two halves,
+    which no JSON parser and no encoder takes. A lone half stays as it is."""
+    if not _SURROGATE.search(text):
+        return text
+    return text.encode("utf-16", "surrogatepass").decode("utf-16", "surrogatepass")
 
 
 def _line_scan(
