@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -255,3 +256,22 @@ def test_named_secret_in_a_json_cassette_with_an_emoji_is_found(tmp_path: Path) 
         "named-secret",
         "interaction 0 response body $.password",
     )
+
+
+@pytest.mark.parametrize(
+    ("body", "where"),
+    [
+        ({GHP: 1}, "interaction 0 response body $ member name"),
+        ({"data": [{PAT: "x"}]}, "interaction 0 response body $.data[0] member name"),
+    ],
+)
+def test_token_as_a_json_member_name_is_found(
+    tmp_path: Path, body: dict[str, Any], where: str
+) -> None:
+    """A token used as a member name (which the scrubber redacts) is reported, at the path
+    of the object holding it: the finding never spells the name out."""
+    text = cassette(body="'" + json.dumps(body) + "'")
+    finding = only(scan([write(tmp_path, text)]))
+    assert (finding.kind, finding.where) == ("github-token", where)
+    assert GHP not in str(finding)
+    assert PAT not in str(finding)

@@ -26,8 +26,10 @@ from .scrub import (
     _allowed,
     _MediaJSON,
     header_hits,
+    iter_json_keys,
     iter_json_strings,
     json_string_hits,
+    key_hits,
     text_body_hits,
     uri_hits,
 )
@@ -227,6 +229,10 @@ class _Scanner:
                         value, path, name, known=self.secrets, allow=self.allow, seen=seen
                     )
                     self.report(node, value, hits, f"{where} {path}", ix)
+                names: dict[str, list[Hit]] = {}  # the same for its member names
+                for path, key in iter_json_keys(data):
+                    hits = key_hits(key, known=self.secrets, seen=names)
+                    self.report(node, key, hits, f"{where} {path} member name", ix)
                 return
         hits = text_body_hits(text, content_type, known=self.secrets, allow=self.allow)
         self.report(node, text, hits, where, ix)

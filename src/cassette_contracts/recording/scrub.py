@@ -187,6 +187,25 @@ def iter_json_strings(
         yield path, name, data
 
 
+def iter_json_keys(data: Any, path: str = jsonpath.ROOT) -> Iterator[tuple[str, str]]:
+    """(JSON path of the object, member name) of every member name in ``data``."""
+    if isinstance(data, dict):
+        for key, value in data.items():
+            yield path, str(key)
+            yield from iter_json_keys(value, jsonpath.member(path, str(key)))
+    elif isinstance(data, list):
+        for i, item in enumerate(data):
+            yield from iter_json_keys(item, jsonpath.index(path, i))
+
+
+def key_hits(
+    key: str, *, known: Iterable[str] = (), seen: dict[str, list[Hit]] | None = None
+) -> list[Hit]:
+    """Secrets in the member name ``key`` of a JSON body: token shapes and known secrets, as
+    the scrubber redacts them (a name is no ``name=value`` pair, and no allowlist applies)."""
+    return _found(key, seen, known=known, pairs=False, eager=False)
+
+
 def _apply(text: str, hits: list[Hit], placeholder: str = PLACEHOLDER) -> str:
     for hit in sorted(hits, key=lambda h: h.start, reverse=True):
         text = text[: hit.start] + placeholder + text[hit.end :]
@@ -301,8 +320,7 @@ class Scrubber:
             out = {}
             for key, value in data.items():
                 inherited = name if name is not None and is_secret_name(name) else str(key)
-                found = _found(key, seen[0], known=self.secrets, pairs=False, eager=False)
-                new_key = _apply(key, found)
+                new_key = _apply(key, key_hits(key, known=self.secrets, seen=seen[0]))
                 out[new_key] = self._scrub_json(value, jsonpath.member(path, key), inherited, seen)
             return out
         if isinstance(data, list):
