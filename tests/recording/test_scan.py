@@ -275,3 +275,109 @@ def test_token_as_a_json_member_name_is_found(
     assert (finding.kind, finding.where) == ("github-token", where)
     assert GHP not in str(finding)
     assert PAT not in str(finding)
+
+
+TOK = "ghp_" + "A1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6Q7r8"
+
+
+@pytest.mark.parametrize(
+    "body",
+    [f'{{"a": "{TOK}", "a": "x"}}', '{"password": "hunter2hunter2xx", "password": "x"}'],
+    ids=["token", "named"],
+)
+def test_a_repeated_member_name_hides_no_value_from_scan(tmp_path: Path, body: str) -> None:
+    """The first of two members with one name (which JSON drops) is reported."""
+    assert scan([write(tmp_path, cassette(body="'" + body + "'"))])
+
+
+@pytest.mark.parametrize(
+    "body",
+    [{TOK: {"password": "hunter2hunter2xx"}}, {TOK: [GHP]}, {TOK: {PAT: 1}}],
+    ids=["named-below", "token-below", "name-below"],
+)
+def test_no_finding_spells_out_a_secret_in_its_place(tmp_path: Path, body: Any) -> None:
+    """A secret used as a member name, on the path of another finding, is masked there too."""
+    findings = scan([write(tmp_path, cassette(body="'" + json.dumps(body) + "'"))])
+    assert findings
+    assert not [str(f) for f in findings if TOK in str(f) or PAT in str(f) or GHP in str(f)]
+
+
+def test_no_finding_spells_out_a_token_used_as_a_header_name(tmp_path: Path) -> None:
+    """A token as a header's name, with a bearer value: reported, neither spelled out."""
+    text = cassette(
+        request_headers=f"      {TOK}:\n      - Bearer Zx81Qm0Lw7Vb3Nc5Rt9Yu2Io4Pa6Sd\n"
+    )
+    findings = scan([write(tmp_path, text)])
+    assert findings
+    assert not [str(f) for f in findings if TOK in str(f)]
+
+
+def test_a_lone_surrogate_in_a_json_cassette_body_stops_nothing(tmp_path: Path) -> None:
+    """A JSON-escaped half of a surrogate pair (a broken emoji) beside a password: the body is
+    read, the password reported, no error."""
+    from vcr.serializers import jsonserializer
+
+    body = '{"title": "broken \udc80", "password": "hunter2hunter2xx"}'
+    interaction = {
+        "request": {"body": None, "headers": {}, "method": "GET", "uri": "https://x.test/a"},
+        "response": {
+            "body": {"string": body},
+            "headers": {"Content-Type": ["application/json"]},
+            "status": {"code": 200, "message": "OK"},
+        },
+    }
+    path = tmp_path / "lone.json"
+    path.write_text(jsonserializer.serialize({"interactions": [interaction], "version": 1}))
+    finding = only(scan([path]))
+    assert finding.where == "interaction 0 response body $.password"
+
+
+def test_a_known_secret_with_an_emoji_in_a_json_cassette_header_is_found(tmp_path: Path) -> None:
+    """vcrpy's JSON serializer escapes the emoji inside a header value as a surrogate pair: the
+    known secret holding it is found there as in the body."""
+    from vcr.serializers import jsonserializer
+
+    secret = "s3cret\U0001f511Value-abcdef"
+    interaction = {
+        "request": {
+            "body": None,
+            "headers": {"X-Thing": [secret]},
+            "method": "GET",
+            "uri": "https://x.test/a",
+        },
+        "response": {"body": {"string": ""}, "headers": {}, "status": {"code": 204, "message": ""}},
+    }
+    path = tmp_path / "key.json"
+    path.write_text(jsonserializer.serialize({"interactions": [interaction], "version": 1}))
+    finding = only(scan([path], secrets=[secret]))
+    assert (finding.kind, finding.where) == ("known-secret", "interaction 0 request header X-Thing")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        f"%YAML 1.3\n---\ninteractions: []\nextra:\n  {TOK}: 1\n",
+        "%YAML 1.3\n---\nx: " + "[" * 500 + "]" * 500 + f"\ny: {TOK}\n",
+    ],
+    ids=["yaml-1.3", "yaml-1.3-deep"],
+)
+def test_a_file_libyaml_refuses_is_searched_line_by_line(tmp_path: Path, text: str) -> None:
+    """What libyaml does not read is searched on every line, whatever PyYAML's own composer
+    makes of it (or if it gives up): the token is found, no traceback."""
+    finding = only(scan([write(tmp_path, text)]))
+    assert finding.kind == "github-token"
+
+
+@pytest.mark.parametrize("where", ["uri", "header"])
+def test_a_percent_encoded_known_secret_is_found(tmp_path: Path, where: str) -> None:
+    """A known secret written percent-encoded (which the scrubber redacts) is reported."""
+    from urllib.parse import quote
+
+    secret = "p@ss/w0rd+Secret!!"
+    encoded = quote(secret, safe="")
+    text = (
+        cassette(uri=f"https://api.github.com/user?q={encoded}")
+        if where == "uri"
+        else cassette(request_headers=f"      X-Thing:\n      - {encoded}\n")
+    )
+    assert scan([write(tmp_path, text)], secrets=[secret])

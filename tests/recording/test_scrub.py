@@ -241,3 +241,18 @@ def test_recorded_cassette_holds_no_secret(httpserver: HTTPServer, tmp_path: Pat
     assert secret not in text
     assert "Authorization" in text
     assert scan([cassette], secrets=[secret]) == []
+
+
+@pytest.mark.parametrize(
+    ("body", "secret"),
+    [
+        (f'{{"a": "{TOKEN}", "a": "x"}}', "ghp_A1b2"),
+        ('{"password": "hunter2hunter2xx", "password": "x"}', "hunter2hunter2xx"),
+    ],
+    ids=["token", "named"],
+)
+def test_a_repeated_member_name_hides_no_value(body: str, secret: str) -> None:
+    """JSON keeps only the last of two members with one name; the first value is redacted
+    all the same (the body is then read as text)."""
+    scrubbed = Scrubber().scrub_body(body.encode(), "application/json")
+    assert secret not in scrubbed.decode()

@@ -8,6 +8,7 @@ Also ``loads_json``, the one JSON decoder (bounded nesting) every JSON body goes
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -94,14 +95,23 @@ def parse_yaml(data: bytes, path: Path) -> tuple[Any, list[int | None]]:
 MAX_NESTING = 100
 
 
-def loads_json(text: bytes | str) -> Any:
-    """``json.loads``, with ValueError (not RecursionError) for nesting deeper than MAX_NESTING."""
+def loads_json(
+    text: bytes | str, *, object_pairs_hook: Callable[[list[tuple[str, Any]]], Any] | None = None
+) -> Any:
+    """``json.loads``, with ValueError (not RecursionError) for nesting deeper than MAX_NESTING.
+
+    ``object_pairs_hook`` as for ``json.loads``."""
     try:
-        value = json.loads(text)
+        value = json.loads(text, object_pairs_hook=object_pairs_hook)
     except RecursionError:
         raise ValueError(f"nested deeper than {MAX_NESTING} levels") from None
-    raw = text.encode() if isinstance(text, str) else text
-    if raw.count(b"[") + raw.count(b"{") > MAX_NESTING:  # else it cannot be that deep
+    # counted as it comes: a str may hold what no encoder takes (half of a surrogate pair)
+    brackets = (
+        text.count("[") + text.count("{")
+        if isinstance(text, str)
+        else text.count(b"[") + text.count(b"{")
+    )
+    if brackets > MAX_NESTING:  # else it cannot be that deep
         level = [value] if type(value) in (dict, list) else []
         for _ in range(MAX_NESTING):
             level = [

@@ -19,17 +19,20 @@ import yaml
 
 from ..cassettes.bodies import GZIP_MAGIC, BodyError, decode_content
 from ..cassettes.discover import iter_cassette_paths
-from ..cassettes.yaml_load import loads_json, may_hold_anchors, refuse_anchors
+from ..cassettes.yaml_load import may_hold_anchors, refuse_anchors
 from ..errors import CassetteError
 from .scrub import (
+    RepeatedName,
     Scrubber,
     _allowed,
+    _apply,
     _MediaJSON,
     header_hits,
     iter_json_keys,
     iter_json_strings,
     json_string_hits,
     key_hits,
+    loads_json_body,
     text_body_hits,
     uri_hits,
 )
@@ -140,7 +143,14 @@ class _Scanner:
             value = text[hit.start : hit.end]
             place = f"{part_of or where} {hit.place}" if hit.place else where
             line = self.src.locate(node, value)
-            self.findings.append(Finding(self.path, line, place, hit.kind, _mask(value), ix))
+            self.findings.append(
+                Finding(self.path, line, self.masked(place), hit.kind, _mask(value), ix)
+            )
+
+    def masked(self, place: str) -> str:
+        """``place`` with every secret in it masked: a member, header or parameter name on
+        the way to a finding may be one itself."""
+        return _apply(place, find_secrets(place, known=self.secrets, pairs=False), "***")
 
     # Structure walk --------------------------------------------------------------------
 
@@ -208,12 +218,11 @@ class _Scanner:
     def walk_body(
         self, node: yaml.ScalarNode, text: str, content_type: str, where: str, ix: int
     ) -> None:
-        text = _joined_surrogates(text)
         stripped = text.lstrip()
         if stripped[:1] in ("{", "[") or _MediaJSON.search(content_type):
             try:
-                data = loads_json(text)
-            except json.JSONDecodeError:
+                data = loads_json_body(text)
+            except (json.JSONDecodeError, RepeatedName):  # read as text below
                 pass
             except ValueError as exc:  # nested deeper than the loader reads, a huge number
                 raise CassetteError(
@@ -309,7 +318,8 @@ def scan_report(
     ``allow`` the ``secrets_allow`` entries. A file with YAML anchors or aliases raises
     ``CassetteError`` naming it and the line.
     """
-    known = Scrubber(secrets).secrets
+    scrubber = Scrubber(secrets)  # as the scrubber redacts them: as they are, and encoded
+    known = (*scrubber.secrets, *scrubber.encoded_secrets)
     allowlist = allow if isinstance(allow, Allowlist) else Allowlist(allow or ())
     findings: list[Finding] = []
     files = 0
@@ -323,11 +333,11 @@ def scan_report(
         scanner = _Scanner(path, text, known, allowlist)
         if may_hold_anchors(data):
             refuse_anchors(data, path)  # the loader's refusal: one message, one rule
-        nodes = _compose(text)
+        nodes, read_first = _compose(text)
         for root in nodes:
             if root is not None:
                 scanner.walk_document(root)
-        extra = _line_scan(path, text, known, allowlist, scanner, every_line=not nodes)
+        extra = _line_scan(path, text, known, allowlist, scanner, every_line=not read_first)
         findings.extend(_dedupe(scanner.findings + extra))
     return ScanReport(files, sorted(findings))
 
@@ -341,15 +351,32 @@ _COMPOSERS: tuple[type[yaml.SafeLoader], ...] = tuple(
 )
 
 
-def _compose(text: str) -> list[yaml.Node | None]:
-    """The documents of ``text`` as nodes, by the first composer that reads it; none when
-    none does."""
+def _compose(text: str) -> tuple[list[yaml.Node | None], bool]:
+    """The documents of ``text`` as nodes, by the first composer that reads it (none when
+    none does), and whether the first one did: what only a later one reads is also searched
+    line by line. The strings PyYAML's own composer gives have their surrogate pairs joined."""
     for composer in _COMPOSERS:
         try:
-            return list(yaml.compose_all(text, Loader=composer))
-        except yaml.YAMLError:
+            nodes: list[yaml.Node | None] = list(yaml.compose_all(text, Loader=composer))
+        except (yaml.YAMLError, RecursionError):
             continue
-    return []
+        if composer is yaml.SafeLoader:  # libyaml refuses the halves; PyYAML gives them
+            for root in nodes:
+                _join_surrogates(root)
+        return nodes, composer is _COMPOSERS[0]
+    return [], False
+
+
+def _join_surrogates(node: yaml.Node | None) -> None:
+    stack = [node]
+    while stack:
+        each = stack.pop()
+        if isinstance(each, yaml.ScalarNode) and isinstance(each.value, str):
+            each.value = _joined_surrogates(each.value)
+        elif isinstance(each, yaml.SequenceNode):
+            stack.extend(each.value)
+        elif isinstance(each, yaml.MappingNode):
+            stack.extend(part for pair in each.value for part in pair)
 
 
 _SURROGATE = re.compile("[\ud800-\udfff]")

@@ -187,6 +187,24 @@ def iter_json_strings(
         yield path, name, data
 
 
+class RepeatedName(ValueError):
+    """A JSON object names one member twice: ``json.loads`` keeps the last value only, and
+    the others would go unseen. Such a body is read as text."""
+
+
+def _members(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    members = dict(pairs)
+    if len(members) != len(pairs):
+        raise RepeatedName("an object names a member twice")
+    return members
+
+
+def loads_json_body(text: str) -> Any:
+    """A body as JSON, for the secret finders; ValueError when it is not JSON, also
+    :class:`RepeatedName` (then every value it holds is seen only in its text)."""
+    return loads_json(text, object_pairs_hook=_members)
+
+
 def iter_json_keys(data: Any, path: str = jsonpath.ROOT) -> Iterator[tuple[str, str]]:
     """(JSON path of the object, member name) of every member name in ``data``."""
     if isinstance(data, dict):
@@ -255,10 +273,15 @@ class Scrubber:
 
     # -- literal secrets, percent-encoded ---------------------------------------------------
 
+    @property
+    def encoded_secrets(self) -> tuple[str, ...]:
+        """The literal secrets as they read percent-encoded, where that differs."""
+        encoded = (quote(secret, safe="") for secret in self.secrets)
+        return tuple(e for e, secret in zip(encoded, self.secrets, strict=True) if e != secret)
+
     def _replace_encoded(self, text: str) -> str:
-        for secret in self.secrets:
-            encoded = quote(secret, safe="")
-            if encoded != secret and encoded in text:
+        for encoded in self.encoded_secrets:
+            if encoded in text:
                 text = text.replace(encoded, quote(PLACEHOLDER, safe=""))
         return text
 
@@ -292,8 +315,8 @@ class Scrubber:
         stripped = text.lstrip()
         if _MediaJSON.search(content_type) or stripped[:1] in ("{", "["):
             try:
-                data = loads_json(text)
-            except ValueError:
+                data = loads_json_body(text)
+            except ValueError:  # not JSON, or a member named twice: read as text below
                 pass
             else:
                 # Answers for strings seen before in this body: for keys, for values.
