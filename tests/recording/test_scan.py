@@ -381,3 +381,11 @@ def test_a_percent_encoded_known_secret_is_found(tmp_path: Path, where: str) -> 
         else cassette(request_headers=f"      X-Thing:\n      - {encoded}\n")
     )
     assert scan([write(tmp_path, text)], secrets=[secret])
+
+
+def test_nesting_too_deep_to_walk_is_searched_line_by_line(tmp_path: Path) -> None:
+    """A document nested deeper than Python's recursion allows (libyaml reads it): no
+    traceback, the token beside it is found on its line."""
+    text = "x: " + "[" * 990 + "]" * 990 + f"\ny: {TOK}\n"
+    finding = only(scan([write(tmp_path, text)]))
+    assert (finding.kind, finding.line) == ("github-token", 2)

@@ -334,9 +334,12 @@ def scan_report(
         if may_hold_anchors(data):
             refuse_anchors(data, path)  # the loader's refusal: one message, one rule
         nodes, read_first = _compose(text)
-        for root in nodes:
-            if root is not None:
-                scanner.walk_document(root)
+        try:
+            for root in nodes:
+                if root is not None:
+                    scanner.walk_document(root)
+        except RecursionError:  # nested deeper than a walk can go: every line, below
+            read_first = False
         extra = _line_scan(path, text, known, allowlist, scanner, every_line=not read_first)
         findings.extend(_dedupe(scanner.findings + extra))
     return ScanReport(files, sorted(findings))
