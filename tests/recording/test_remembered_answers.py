@@ -5,6 +5,7 @@ answer depends on the text alone, so nothing found changes, and whatever depends
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from typing import Any
@@ -22,7 +23,8 @@ KNOWN = (CORPUS[0].value, CORPUS[-1].value, "s3cr3t-literal-value")
 TOKEN = "ghp_" + "a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6q7R8"
 
 
-def _bodies() -> list[Any]:
+@functools.cache
+def _bodies() -> tuple[Any, ...]:
     """The JSON response bodies of the committed cassettes, and the corpus's JSON templates
     filled with their planted values."""
     found = []
@@ -32,7 +34,7 @@ def _bodies() -> list[Any]:
             if text.lstrip()[:1] in ("{", "["):
                 found.append(json.loads(text))
     found += [fill(case.template, case.value) for case in CORPUS if case.place.endswith("json")]
-    return found
+    return tuple(found)
 
 
 def test_remembered_answers_change_no_json_string_hits() -> None:

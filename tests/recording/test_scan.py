@@ -55,6 +55,30 @@ def write(tmp_path: Path, text: str, name: str = "c.yaml") -> Path:
     return path
 
 
+def json_cassette(
+    tmp_path: Path, body: str, *, request_headers: dict[str, list[str]] | None = None
+) -> Path:
+    """A one-interaction cassette as vcrpy's JSON serializer writes it (``c.json``)."""
+    from vcr.serializers import jsonserializer
+
+    interaction = {
+        "request": {
+            "body": None,
+            "headers": request_headers or {},
+            "method": "GET",
+            "uri": "https://x.test/a",
+        },
+        "response": {
+            "body": {"string": body},
+            "headers": {"Content-Type": ["application/json"]},
+            "status": {"code": 200, "message": "OK"},
+        },
+    }
+    path = tmp_path / "c.json"
+    path.write_text(jsonserializer.serialize({"interactions": [interaction], "version": 1}))
+    return path
+
+
 def only(findings: list[Finding]) -> Finding:
     assert len(findings) == 1, findings
     return findings[0]
@@ -237,19 +261,8 @@ def test_libyamls_composer_gives_the_pure_python_composers_report(
 def test_named_secret_in_a_json_cassette_with_an_emoji_is_found(tmp_path: Path) -> None:
     """vcrpy's JSON serializer writes an emoji as an escaped surrogate pair (which libyaml
     refuses): the body is still read as JSON and its credential-named members reported."""
-    from vcr.serializers import jsonserializer
-
     body = {"title": "ship it \U0001f680", "password": "hunter2hunter2x", "login": "octocat"}
-    interaction = {
-        "request": {"body": None, "headers": {}, "method": "GET", "uri": "https://x.test/a"},
-        "response": {
-            "body": {"string": json.dumps(body, ensure_ascii=False)},
-            "headers": {"Content-Type": ["application/json"]},
-            "status": {"code": 200, "message": "OK"},
-        },
-    }
-    path = tmp_path / "emoji.json"
-    path.write_text(jsonserializer.serialize({"interactions": [interaction], "version": 1}))
+    path = json_cassette(tmp_path, json.dumps(body, ensure_ascii=False))
     assert "\\ud83d\\ude80" in path.read_text()
     finding = only(scan([path]))
     assert (finding.kind, finding.where) == (
@@ -315,19 +328,7 @@ def test_no_finding_spells_out_a_token_used_as_a_header_name(tmp_path: Path) -> 
 def test_a_lone_surrogate_in_a_json_cassette_body_stops_nothing(tmp_path: Path) -> None:
     """A JSON-escaped half of a surrogate pair (a broken emoji) beside a password: the body is
     read, the password reported, no error."""
-    from vcr.serializers import jsonserializer
-
-    body = '{"title": "broken \udc80", "password": "hunter2hunter2xx"}'
-    interaction = {
-        "request": {"body": None, "headers": {}, "method": "GET", "uri": "https://x.test/a"},
-        "response": {
-            "body": {"string": body},
-            "headers": {"Content-Type": ["application/json"]},
-            "status": {"code": 200, "message": "OK"},
-        },
-    }
-    path = tmp_path / "lone.json"
-    path.write_text(jsonserializer.serialize({"interactions": [interaction], "version": 1}))
+    path = json_cassette(tmp_path, '{"title": "broken \udc80", "password": "hunter2hunter2xx"}')
     finding = only(scan([path]))
     assert finding.where == "interaction 0 response body $.password"
 
@@ -335,20 +336,8 @@ def test_a_lone_surrogate_in_a_json_cassette_body_stops_nothing(tmp_path: Path) 
 def test_a_known_secret_with_an_emoji_in_a_json_cassette_header_is_found(tmp_path: Path) -> None:
     """vcrpy's JSON serializer escapes the emoji inside a header value as a surrogate pair: the
     known secret holding it is found there as in the body."""
-    from vcr.serializers import jsonserializer
-
     secret = "s3cret\U0001f511Value-abcdef"
-    interaction = {
-        "request": {
-            "body": None,
-            "headers": {"X-Thing": [secret]},
-            "method": "GET",
-            "uri": "https://x.test/a",
-        },
-        "response": {"body": {"string": ""}, "headers": {}, "status": {"code": 204, "message": ""}},
-    }
-    path = tmp_path / "key.json"
-    path.write_text(jsonserializer.serialize({"interactions": [interaction], "version": 1}))
+    path = json_cassette(tmp_path, "", request_headers={"X-Thing": [secret]})
     finding = only(scan([path], secrets=[secret]))
     assert (finding.kind, finding.where) == ("known-secret", "interaction 0 request header X-Thing")
 

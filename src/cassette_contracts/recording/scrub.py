@@ -33,6 +33,7 @@ exist or cannot be read raises ``CassetteError`` (an ``InputError``: exit 2) nam
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Iterable, Iterator, Mapping, MutableMapping
@@ -273,7 +274,7 @@ class Scrubber:
 
     # -- literal secrets, percent-encoded ---------------------------------------------------
 
-    @property
+    @functools.cached_property
     def encoded_secrets(self) -> tuple[str, ...]:
         """The literal secrets as they read percent-encoded, where that differs."""
         encoded = (quote(secret, safe="") for secret in self.secrets)
