@@ -100,3 +100,94 @@ def test_a_slow_checker_package_is_imported_only_when_its_format_is_checked(
     )
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout) == [False, True, False, True]
+
+
+# -- the meta-schema check's plain URIs -----------------------------------------------------
+
+_URI_PIECES = ["a", "Z", "0", ".", "-", "_", "~", "$", "/", "#", ":", "?", "%", "%2F", "@", " "]
+_URI_EDGES = [
+    "",
+    "#",
+    "/",
+    "//",
+    "///",
+    "//host",
+    "a:b",
+    "#/$defs/count",
+    "common.schema.json#/$defs/nullable-string",
+    "../users/octocat",
+    "https://json-schema.org/draft/2020-12/schema",
+    "https://json-schema.org/draft/2020-12/schema#",
+    "http:///x",
+    "http://[::1",
+    "http://ex ample.com/",
+    "file:///etc",
+    "1http://x",
+    "https://a$b/c#d/e",
+    "#a#b",
+    "x#/a?b",
+]
+
+
+def _uri_corpus() -> list[str]:
+    """Edge cases, then 4,000 strings of 0-6 URI pieces (seeded: the same every run)."""
+    import random
+
+    rng = random.Random(13)
+    corpus = list(_URI_EDGES)
+    for _ in range(4000):
+        corpus.append("".join(rng.choice(_URI_PIECES) for _ in range(rng.randint(0, 6))))
+        corpus.append("https://" + corpus[-1])
+    return corpus
+
+
+def test_the_meta_schema_check_gives_rfc3986_validators_verdict_on_every_uri() -> None:
+    """The meta-schema check answers plain URIs itself: for every string, its verdict on
+    ``uri`` and ``uri-reference`` is jsonschema's own, and what it answers alone is a string
+    rfc3986-validator accepts too."""
+    from rfc3986_validator import validate_rfc3986
+
+    from cassette_contracts.contracts.formats import (
+        _PLAIN_URI,
+        _PLAIN_URI_REFERENCE,
+        Draft202012Validator,
+        meta_format_checker,
+    )
+
+    meta, jsonschemas = meta_format_checker(), Draft202012Validator.FORMAT_CHECKER
+    plain_answers = 0
+    for text in _uri_corpus():
+        for fmt, plain, rule in (
+            ("uri", _PLAIN_URI, "URI"),
+            ("uri-reference", _PLAIN_URI_REFERENCE, "URI_reference"),
+        ):
+            assert meta.conforms(text, fmt) == jsonschemas.conforms(text, fmt), (fmt, text)
+            if plain.fullmatch(text):
+                plain_answers += 1
+                assert validate_rfc3986(text, rule=rule), (fmt, text)
+    assert plain_answers > 1000  # the corpus reaches the plain patterns, not only the rest
+    assert meta.checkers.keys() == jsonschemas.checkers.keys()
+
+
+_META_CHECK = """
+import sys
+from cassette_contracts.contracts.registry import SchemaRegistry
+
+registry = SchemaRegistry.load(sys.argv[1])
+assert registry.names and not registry.errors, registry.errors
+print("rfc3986_validator" in sys.modules)
+"""
+
+
+def test_checking_the_committed_schemas_imports_no_uri_validator() -> None:
+    """Every "$schema" and "$ref" of the committed schemas is a plain URI: the meta-schema
+    check of a fresh process (``check --no-cache``) never compiles rfc3986-validator."""
+    schemas = Path(__file__).resolve().parents[2] / "schemas"
+    done = subprocess.run(
+        [sys.executable, "-c", _META_CHECK, str(schemas)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "False"

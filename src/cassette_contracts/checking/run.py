@@ -8,7 +8,6 @@ from __future__ import annotations
 import contextlib
 import gc
 import hashlib
-import multiprocessing as mp
 import os
 import threading
 from collections import Counter
@@ -213,7 +212,11 @@ def _map(checker: _Checker, paths: list[Path], jobs: int | None) -> list[FileOut
             jobs = 1
     # fork shares the loaded schemas and compiled checks for free; it is only safe while
     # this process runs a single thread, so anything else checks in-process.
-    if jobs <= 1 or "fork" not in mp.get_all_start_methods() or threading.active_count() > 1:
+    if jobs <= 1 or threading.active_count() > 1:
+        return [checker(path) for path in paths]
+    import multiprocessing as mp  # a few milliseconds of every start, only where it forks
+
+    if "fork" not in mp.get_all_start_methods():
         return [checker(path) for path in paths]
     for contract in checker.contract_map.contracts:  # built once here, inherited by the workers
         for name in contract.schemas():

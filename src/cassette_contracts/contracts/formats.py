@@ -8,6 +8,7 @@ pays for rfc3987-syntax's grammars (see the comment below).
 from __future__ import annotations
 
 import importlib.util
+import re
 import sys
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -20,6 +21,7 @@ __all__ = [
     "ValidationError",
     "best_match",
     "format_checker",
+    "meta_format_checker",
 ]
 
 # -- format checkers ---------------------------------------------------------------------------
@@ -167,4 +169,44 @@ def format_checker(schemas: Iterable[Any]) -> FormatChecker:
     for name in sorted(used & set(known)):
         check, raises = known[name]
         checker.checks(name, raises)(check)
+    return checker
+
+
+# -- the meta-schema check's URIs -------------------------------------------------------------
+# Checking a schema file against the 2020-12 meta-schema checks its "$schema" as a `uri` and
+# every "$ref" / "$id" as a `uri-reference`: rfc3986-validator's first call compiles two large
+# regexes, about half the meta-schema check of a small schema set (a `check --no-cache` pays it
+# at every start). The values schemas hold ("https://json-schema.org/draft/2020-12/schema",
+# "common.schema.json#/$defs/count") are accepted by the small patterns below without it. They
+# accept only strings RFC 3986 accepts (unreserved characters, "$", "/" and one "#"; no ":" in
+# a relative reference, so its first segment is never taken for a scheme): anything else goes to
+# rfc3986-validator, so the verdict is always its own (tests/contracts/test_schema_formats.py
+# compares the two). Used for the meta-schema check only, never for payloads.
+_SEGMENT = r"[A-Za-z0-9._~$-]"
+_FRAGMENT = rf"(?:#(?:{_SEGMENT}|/)*)?"
+_PLAIN_URI_REFERENCE = re.compile(rf"(?:{_SEGMENT}|/)*{_FRAGMENT}")
+_PLAIN_URI = re.compile(rf"[A-Za-z][A-Za-z0-9+.-]*://{_SEGMENT}+(?:/{_SEGMENT}*)*{_FRAGMENT}")
+
+
+def _plain_first(
+    plain: re.Pattern[str], check: Callable[[object], bool]
+) -> Callable[[object], bool]:
+    """``check``, answered without it for a string ``plain`` matches whole."""
+
+    def first(instance: object) -> bool:
+        return (isinstance(instance, str) and plain.fullmatch(instance) is not None) or check(
+            instance
+        )
+
+    return first
+
+
+def meta_format_checker() -> FormatChecker:
+    """Draft 2020-12's format checker for checking schemas against the meta-schema: the same
+    verdicts, with plain URIs answered without rfc3986-validator (see above)."""
+    known = Draft202012Validator.FORMAT_CHECKER.checkers
+    checker = FormatChecker(formats=())
+    for name, (check, raises) in known.items():
+        plain = {"uri": _PLAIN_URI, "uri-reference": _PLAIN_URI_REFERENCE}.get(name)
+        checker.checks(name, raises)(check if plain is None else _plain_first(plain, check))
     return checker

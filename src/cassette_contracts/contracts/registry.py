@@ -411,10 +411,10 @@ def _parse(data: bytes, path: Path, verdicts: _Verdicts | None = None) -> Any:
 
 @functools.cache
 def _meta_validator() -> Draft202012Validator:
-    from .formats import Draft202012Validator
+    from .formats import Draft202012Validator, meta_format_checker
 
     return Draft202012Validator(
-        Draft202012Validator.META_SCHEMA, format_checker=Draft202012Validator.FORMAT_CHECKER
+        Draft202012Validator.META_SCHEMA, format_checker=meta_format_checker()
     )
 
 

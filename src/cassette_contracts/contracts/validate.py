@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
-from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlsplit
 
@@ -172,6 +171,8 @@ _NUMBER = re.compile(r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?")
 
 
 def _is_http_date(value: str) -> bool:
+    from email.utils import parsedate_to_datetime  # only where a header is pinned so
+
     try:
         parsedate_to_datetime(value)
     except (TypeError, ValueError, IndexError):
