@@ -378,3 +378,38 @@ def test_nesting_too_deep_to_walk_is_searched_line_by_line(tmp_path: Path) -> No
     text = "x: " + "[" * 990 + "]" * 990 + f"\ny: {TOK}\n"
     finding = only(scan([write(tmp_path, text)]))
     assert (finding.kind, finding.line) == ("github-token", 2)
+
+
+@pytest.mark.parametrize(
+    ("text", "where"),
+    [
+        (cassette(request_headers=f"      {GHP}:\n      - '1'\n"), "interaction 0 request header"),
+        (
+            cassette().replace(
+                "    headers:\n      Content-Type:",
+                f"    headers:\n      X-{PAT}:\n      - '1'\n      Content-Type:",
+            ),
+            "interaction 0 response header",
+        ),
+        (cassette() + f"metadata:\n  {GHP}: x\n", "metadata"),
+    ],
+    ids=["request-header", "response-header", "metadata-key"],
+)
+def test_a_token_as_a_header_or_key_name_is_found(tmp_path: Path, text: str, where: str) -> None:
+    """A token used as a header name (or any other key of the cassette), which the scrubber
+    redacts, is reported on its line, with the name masked."""
+    finding = only(scan([write(tmp_path, text)]))
+    assert finding.where == f"{where} name"
+    assert finding.kind == "github-token"
+    assert finding.line == line_of(text, GHP if GHP in text else PAT)
+    assert GHP not in str(finding)
+    assert PAT not in str(finding)
+
+
+def test_a_known_secret_as_a_header_name_is_found(tmp_path: Path) -> None:
+    """A literal secret of the environment used as a header name is reported too."""
+    secret = "s3cr3t-" + RANDOM
+    text = cassette(request_headers=f"      X-{secret}:\n      - '1'\n")
+    finding = only(scan([write(tmp_path, text)], secrets=[secret]))
+    assert finding.where == "interaction 0 request header name"
+    assert secret not in str(finding)

@@ -213,12 +213,13 @@ def test_secret_name_rules(name: str, expected: bool) -> None:
 
 @pytest.mark.block_network(allowed_hosts=["127.0.0.1", "localhost"])
 def test_recorded_cassette_holds_no_secret(httpserver: HTTPServer, tmp_path: Path) -> None:
-    """Recording through vcrpy with the hooks writes a cassette that scan() finds clean."""
+    """Recording through vcrpy with the hooks writes a cassette that scan() finds clean
+    (header names included)."""
     secret = "env-secret-" + "Zq8Wm3Xr7Tn2Kp5Lv9"
     httpserver.expect_request("/user").respond_with_response(
         Response(
             json.dumps({"login": "octocat", "token": TOKEN, "note": f"key {secret}"}),
-            headers={"Set-Cookie": "sess=abcdef123456; Path=/"},
+            headers={"Set-Cookie": "sess=abcdef123456; Path=/", f"X-Seen-{TOKEN}": "1"},
             content_type="application/json",
         )
     )
@@ -232,7 +233,7 @@ def test_recorded_cassette_holds_no_secret(httpserver: HTTPServer, tmp_path: Pat
     with recorder.use_cassette(str(cassette)):
         got = requests.get(
             httpserver.url_for("/user") + f"?access_token={secret}",
-            headers={"Authorization": f"token {TOKEN}"},
+            headers={"Authorization": f"token {TOKEN}", f"X-{secret}": "1"},
             timeout=5,
         )
     assert got.json()["token"] == TOKEN  # the live caller still sees the real data
@@ -256,3 +257,26 @@ def test_a_repeated_member_name_hides_no_value(body: str, secret: str) -> None:
     all the same (the body is then read as text)."""
     scrubbed = Scrubber().scrub_body(body.encode(), "application/json")
     assert secret not in scrubbed.decode()
+
+
+def test_a_token_as_a_header_name_is_redacted_and_its_value_kept() -> None:
+    """A token, or a known secret, used as a request or response header name is replaced in
+    the name; the header and its value stay, and scan finds nothing in what is recorded."""
+    secret = "ntfy-tk-9f8e7d6c5b4a"
+    scrubber = Scrubber([secret])
+    request = scrubber.request(make_request(headers={TOKEN: "1", f"X-{secret}": "2"}))
+    response = scrubber.response(
+        make_response(b"{}", {f"X-Seen-{TOKEN}": ["3"], "Content-Type": ["application/json"]})
+    )
+    assert dict(request.headers) == {PLACEHOLDER: "1", f"X-{PLACEHOLDER}": "2"}
+    # a token-shaped word is replaced whole (as in a JSON member name), a known secret exactly
+    assert response["headers"] == {PLACEHOLDER: ["3"], "Content-Type": ["application/json"]}
+
+
+def test_two_header_names_redacted_alike_keep_both_values() -> None:
+    """Two header names that read the same once redacted: no value is lost."""
+    other = "ghp_" + "Zx9Yw8Vu7Ts6Rq5Po4Nm3Lk2Ji1Hg0FeDcBa"
+    request = scrub_request(make_request(headers={TOKEN: "1", other: "2"}))
+    response = scrub_response(make_response(b"{}", {TOKEN: ["3"], other: ["4"]}))
+    assert dict(request.headers) == {PLACEHOLDER: "1, 2"}
+    assert response["headers"] == {PLACEHOLDER: ["3", "4"]}

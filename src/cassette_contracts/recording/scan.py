@@ -127,6 +127,8 @@ class _Scanner:
         self.findings: list[Finding] = []
         #: Lines of !!binary scalars: their base64 text is read decoded, never line by line.
         self.binary_lines: set[int] = set()
+        #: find_secrets' answers for the mapping keys of this file (header names repeat).
+        self.keys_seen: dict[str, list[Hit]] = {}
 
     def report(
         self,
@@ -147,6 +149,14 @@ class _Scanner:
                 Finding(self.path, line, self.masked(place), hit.kind, _mask(value), ix)
             )
 
+    def key(self, node: yaml.Node, where: str, ix: int | None) -> None:
+        """Findings in a mapping key: a header name, or any other name in the cassette, may
+        hold a token or a known secret (the scrubber redacts them in header names too)."""
+        if isinstance(node, yaml.ScalarNode):
+            text = str(node.value)
+            hits = key_hits(text, known=self.secrets, seen=self.keys_seen)
+            self.report(node, text, hits, f"{where} name", ix)
+
     def masked(self, place: str) -> str:
         """``place`` with every secret in it masked: a member, header or parameter name on
         the way to a finding may be one itself."""
@@ -159,6 +169,7 @@ class _Scanner:
             self.walk_generic(root, "document", None, None)
             return
         for key, value in root.value:
+            self.key(key, "document", None)
             if key.value == "interactions" and isinstance(value, yaml.SequenceNode):
                 for ix, item in enumerate(value.value):
                     self.walk_interaction(item, ix)
@@ -170,6 +181,7 @@ class _Scanner:
             self.walk_generic(node, f"interaction {ix}", ix, None)
             return
         for key, value in node.value:
+            self.key(key, f"interaction {ix}", ix)
             side = str(key.value)
             if side in ("request", "response") and isinstance(value, yaml.MappingNode):
                 self.walk_message(value, side, ix)
@@ -187,9 +199,11 @@ class _Scanner:
         prefix = f"interaction {ix} {side}"
         for key, value in node.value:
             part = str(key.value)
+            self.key(key, prefix, ix)
             if part == "headers" and isinstance(value, yaml.MappingNode):
                 for hkey, hvalue in value.value:
                     name = str(hkey.value)
+                    self.key(hkey, f"{prefix} header", ix)
                     for snode, text in _scalars(hvalue):
                         hits = header_hits(name, text, known=self.secrets, allow=self.allow)
                         self.report(snode, text, hits, f"{prefix} header {name}", ix)
@@ -201,6 +215,7 @@ class _Scanner:
                 body_node = value
                 if isinstance(value, yaml.MappingNode):
                     for bkey, bvalue in value.value:
+                        self.key(bkey, f"{prefix} {part}", ix)
                         if bkey.value == "string":
                             body_node = bvalue
                 if isinstance(body_node, yaml.ScalarNode):
@@ -250,6 +265,7 @@ class _Scanner:
         if isinstance(node, yaml.MappingNode):
             for key, value in node.value:
                 key_name = str(key.value)
+                self.key(key, where, ix)
                 inherited = name if name is not None and is_secret_name(name) else key_name
                 self.walk_generic(value, f"{where}.{key_name}", ix, inherited)
         elif isinstance(node, yaml.SequenceNode):

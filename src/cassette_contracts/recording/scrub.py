@@ -11,8 +11,9 @@ recording the scrubber has already removed from it.
   stays valid JSON with the same keys and types, a query parameter keeps its name.
 
   Where it looks: the URL (userinfo password, query parameters, path segments after
-  ``/tokens/``-like segments), every header value (``Location`` and ``Link`` URLs included),
-  JSON bodies (every string, member names deciding too, at any depth and in lists),
+  ``/tokens/``-like segments), every header value (``Location`` and ``Link`` URLs included)
+  and header name (a token or known secret in it: two names that then read the same keep both
+  values), JSON bodies (every string, member names deciding too, at any depth and in lists),
   form-encoded and plain-text bodies, in requests and responses; gzip / deflate responses are
   decoded first. What it replaces: see :mod:`.secrets`, plus every literal occurrence of the
   secrets handed to :class:`Scrubber` (usually :meth:`Scrubber.from_environ`: the values of
@@ -36,7 +37,7 @@ from __future__ import annotations
 import functools
 import json
 import re
-from collections.abc import Iterable, Iterator, Mapping, MutableMapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping
 from io import BytesIO
 from typing import Any
 from urllib.parse import quote
@@ -298,6 +299,22 @@ class Scrubber:
         hits = header_hits(name, value, known=self.secrets, allow=self.allow, eager=True)
         return self._replace_encoded(_apply(value, hits))
 
+    def scrub_header_name(self, name: str) -> str:
+        """The name to record for a header called ``name``: a token or a known secret in it
+        replaced, as in a JSON member name."""
+        return self._replace_encoded(_apply(name, key_hits(name, known=self.secrets)))
+
+    def _scrub_header_names(
+        self, headers: MutableMapping[str, Any], join: Callable[[Any, Any], Any]
+    ) -> None:
+        """Rename the headers whose name holds a secret; two that then read the same keep
+        both values (``join``)."""
+        for name in list(headers.keys()):
+            new = self.scrub_header_name(name) if isinstance(name, str) else name
+            if new != name:
+                value = headers.pop(name)
+                headers[new] = join(headers[new], value) if new in headers else value
+
     def scrub_uri(self, uri: str) -> str:
         """``uri`` with credential query parameters, URL passwords, token-shaped values and
         known secrets redacted (the placeholder percent-encoded)."""
@@ -370,6 +387,7 @@ class Scrubber:
             value = headers[name]
             if isinstance(value, str):
                 headers[name] = self.scrub_header(name, value)
+        self._scrub_header_names(headers, lambda kept, more: f"{kept}, {more}")
         content_type = str(headers.get("Content-Type", "") or "")
         raw = request.body
         if isinstance(raw, BytesIO):
@@ -405,6 +423,7 @@ class Scrubber:
             if name.lower() == "content-type":
                 first = headers[name][0] if isinstance(headers[name], list) else headers[name]
                 content_type = str(first)
+        self._scrub_header_names(headers, lambda kept, more: [*_listed(kept), *_listed(more)])
         body = response.get("body")
         if isinstance(body, dict):
             raw = body.get("string")
@@ -416,6 +435,10 @@ class Scrubber:
                     body["string"] = scrubbed
                     _fix_content_length(headers, len(scrubbed))
         return response
+
+
+def _listed(value: Any) -> list[Any]:
+    return list(value) if isinstance(value, (list, tuple)) else [value]
 
 
 def _fix_content_length(headers: MutableMapping[str, Any], length: int) -> None:
