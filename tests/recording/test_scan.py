@@ -413,3 +413,16 @@ def test_a_known_secret_as_a_header_name_is_found(tmp_path: Path) -> None:
     finding = only(scan([write(tmp_path, text)], secrets=[secret]))
     assert finding.where == "interaction 0 request header name"
     assert secret not in str(finding)
+
+
+def test_a_known_secret_in_a_header_name_is_found_in_any_letter_case(tmp_path: Path) -> None:
+    """httpx writes header names in lower case: a known secret there is reported, and the
+    finding spells it out in no letter case."""
+    secret = "Env-Secret-" + RANDOM
+    text = cassette(request_headers=f"      x-{secret.lower()}:\n      - token {GHP}\n")
+    findings = scan([write(tmp_path, text)], secrets=[secret])
+    assert {f.where for f in findings} == {
+        "interaction 0 request header name",
+        "interaction 0 request header x-***",
+    }
+    assert not [f for f in findings if secret.lower() in str(f).lower()]

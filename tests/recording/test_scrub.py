@@ -280,3 +280,57 @@ def test_two_header_names_redacted_alike_keep_both_values() -> None:
     response = scrub_response(make_response(b"{}", {TOKEN: ["3"], other: ["4"]}))
     assert dict(request.headers) == {PLACEHOLDER: "1, 2"}
     assert response["headers"] == {PLACEHOLDER: ["3", "4"]}
+
+
+def test_a_known_secret_in_a_header_name_is_redacted_in_any_letter_case() -> None:
+    """httpx records header names in lower case: a known secret there is still redacted."""
+    secret = "Env-Secret-" + "Zq8Wm3Xr7Tn2Kp5Lv9"
+    request = Scrubber([secret]).request(make_request(headers={f"x-{secret.lower()}": "1"}))
+    assert dict(request.headers) == {f"x-{PLACEHOLDER}": "1"}
+
+
+@pytest.mark.block_network(allowed_hosts=["127.0.0.1", "localhost"])
+def test_a_recording_through_httpx_holds_no_known_secret_in_any_case(
+    httpserver: HTTPServer, tmp_path: Path
+) -> None:
+    """Recording through httpx (lower-case header names) writes no known secret, in any letter
+    case, and scan finds the cassette clean."""
+    import httpx
+
+    secret = "Env-Secret-" + "Zq8Wm3Xr7Tn2Kp5Lv9"
+    httpserver.expect_request("/user").respond_with_response(
+        Response("{}", headers={f"X-Echo-{secret}": "1"}, content_type="application/json")
+    )
+    scrubber = Scrubber([secret])
+    recorder = vcr.VCR(
+        record_mode="all",
+        before_record_request=scrubber.request,
+        before_record_response=scrubber.response,
+    )
+    cassette = tmp_path / "user.yaml"
+    with recorder.use_cassette(str(cassette)), httpx.Client() as client:
+        client.get(httpserver.url_for("/user"), headers={f"X-{secret}": "1"})
+    text = cassette.read_text()
+    assert secret.lower() not in text.lower()
+    assert scan([cassette], secrets=[secret]) == []
+
+
+def test_two_bytes_values_of_redacted_names_join_as_text() -> None:
+    """Two request headers whose names read the same once redacted, with bytes values (which
+    requests accepts): both values kept as text."""
+    other = "ghp_" + "Zx9Yw8Vu7Ts6Rq5Po4Nm3Lk2Ji1Hg0FeDcBa"
+    request = scrub_request(make_request(headers={TOKEN: b"v1", other: b"v2"}))  # type: ignore[dict-item]
+    assert dict(request.headers) == {PLACEHOLDER: "v1, v2"}
+
+
+def test_response_headers_as_pairs_are_scrubbed() -> None:
+    """vcrpy's tornado stub records response headers as (name, values) pairs: scrubbed, not
+    a crash; the headers replay the same."""
+    response = scrub_response(
+        {
+            "status": {"code": 200, "message": "OK"},
+            "headers": [("Set-Cookie", ["s=abcdef123456"]), (f"X-{TOKEN}", ["1"])],
+            "body": {"string": b"{}"},
+        }
+    )
+    assert response["headers"] == {"Set-Cookie": [PLACEHOLDER], PLACEHOLDER: ["1"]}

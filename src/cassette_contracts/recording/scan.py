@@ -160,7 +160,8 @@ class _Scanner:
     def masked(self, place: str) -> str:
         """``place`` with every secret in it masked: a member, header or parameter name on
         the way to a finding may be one itself."""
-        return _apply(place, find_secrets(place, known=self.secrets, pairs=False), "***")
+        hits = find_secrets(place, known=self.secrets, pairs=False, any_case=True)
+        return _apply(place, hits, "***")
 
     # Structure walk --------------------------------------------------------------------
 

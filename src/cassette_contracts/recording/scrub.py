@@ -142,13 +142,15 @@ def _found(
     known: Iterable[str],
     pairs: bool,
     eager: bool,
+    any_case: bool = False,
 ) -> list[Hit]:
     """:func:`find_secrets` of ``text``, remembered in ``seen`` (one body, one set of options)."""
     if seen is None:
-        return find_secrets(text, known=known, pairs=pairs, eager=eager)
+        return find_secrets(text, known=known, pairs=pairs, eager=eager, any_case=any_case)
     hits = seen.get(text)
     if hits is None:
-        hits = seen[text] = find_secrets(text, known=known, pairs=pairs, eager=eager)
+        found = find_secrets(text, known=known, pairs=pairs, eager=eager, any_case=any_case)
+        hits = seen[text] = found
     return list(hits)  # a copy: the remembered answer is never handed out to be changed
 
 
@@ -221,9 +223,11 @@ def iter_json_keys(data: Any, path: str = jsonpath.ROOT) -> Iterator[tuple[str, 
 def key_hits(
     key: str, *, known: Iterable[str] = (), seen: dict[str, list[Hit]] | None = None
 ) -> list[Hit]:
-    """Secrets in the member name ``key`` of a JSON body: token shapes and known secrets, as
-    the scrubber redacts them (a name is no ``name=value`` pair, and no allowlist applies)."""
-    return _found(key, seen, known=known, pairs=False, eager=False)
+    """Secrets in a name (a JSON member name, a header name, any key of a cassette): token
+    shapes, and known secrets in any letter case (header names are case-insensitive, and
+    httpx records them in lower case), as the scrubber redacts them. A name is no
+    ``name=value`` pair, and no allowlist applies."""
+    return _found(key, seen, known=known, pairs=False, eager=False, any_case=True)
 
 
 def _apply(text: str, hits: list[Hit], placeholder: str = PLACEHOLDER) -> str:
@@ -387,7 +391,7 @@ class Scrubber:
             value = headers[name]
             if isinstance(value, str):
                 headers[name] = self.scrub_header(name, value)
-        self._scrub_header_names(headers, lambda kept, more: f"{kept}, {more}")
+        self._scrub_header_names(headers, lambda kept, more: f"{_text(kept)}, {_text(more)}")
         content_type = str(headers.get("Content-Type", "") or "")
         raw = request.body
         if isinstance(raw, BytesIO):
@@ -411,6 +415,11 @@ class Scrubber:
 
         response = decode_response(response)
         headers: MutableMapping[str, Any] = response.get("headers") or {}
+        if isinstance(headers, list):  # vcrpy's tornado stub: (name, values) pairs
+            pairs, headers = headers, {}
+            for name, values in pairs:
+                headers[name] = [*_listed(headers.get(name, [])), *_listed(values)]
+            response["headers"] = headers
         content_type = ""
         for name in list(headers.keys()):
             values = headers[name]
@@ -435,6 +444,11 @@ class Scrubber:
                     body["string"] = scrubbed
                     _fix_content_length(headers, len(scrubbed))
         return response
+
+
+def _text(value: Any) -> str:
+    """A header value as text (requests also takes bytes)."""
+    return value.decode("latin-1") if isinstance(value, bytes) else str(value)
 
 
 def _listed(value: Any) -> list[Any]:

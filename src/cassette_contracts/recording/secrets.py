@@ -618,17 +618,23 @@ def find_secrets(
     pairs: bool = True,
     urlencoded: bool = False,
     eager: bool = False,
+    any_case: bool = False,
 ) -> list[Hit]:
     """Every secret found by value in ``text``, longest first, not overlapping.
 
-    ``known`` are literal secrets; ``pairs`` looks at ``name=value`` / ``name: value`` in free
-    text; ``urlencoded`` reads the whole text as ``a=1&b=2`` (a form body or a query);
+    ``known`` are literal secrets (matched in any letter case with ``any_case``: in a header
+    name); ``pairs`` looks at ``name=value`` / ``name: value`` in free text; ``urlencoded``
+    reads the whole text as ``a=1&b=2`` (a form body or a query);
     ``eager`` as for :func:`named_secret`.
     """
     hits: list[Hit] = list(_plugin_hits(text))
     for extra_kind, pattern in _EXTRA_PATTERNS:
         hits.extend(Hit(m.start(), m.end(), extra_kind) for m in pattern.finditer(text))
     for secret in known:
+        if any_case:
+            found = _any_case(secret).finditer(text)
+            hits.extend(Hit(m.start(), m.end(), "known-secret") for m in found)
+            continue
         position = text.find(secret)
         while position >= 0:
             hits.append(Hit(position, position + len(secret), "known-secret"))
@@ -649,6 +655,11 @@ def find_secrets(
             if kind is not None:
                 hits.append(Hit(match.start(2), match.end(2), kind, f"field {name}"))
     return _disjoint(hits) if hits else hits
+
+
+@functools.lru_cache(maxsize=256)
+def _any_case(secret: str) -> re.Pattern[str]:
+    return re.compile(re.escape(secret), re.IGNORECASE)
 
 
 def _disjoint(hits: list[Hit]) -> list[Hit]:
