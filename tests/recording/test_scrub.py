@@ -211,6 +211,16 @@ def test_secret_name_rules(name: str, expected: bool) -> None:
     assert is_secret_name(name) is expected
 
 
+def scrubbing_recorder(secret: str) -> vcr.VCR:
+    """vcrpy recording everything, with the scrubber (knowing ``secret``) as its hooks."""
+    scrubber = Scrubber([secret])
+    return vcr.VCR(
+        record_mode="all",
+        before_record_request=scrubber.request,
+        before_record_response=scrubber.response,
+    )
+
+
 @pytest.mark.block_network(allowed_hosts=["127.0.0.1", "localhost"])
 def test_recorded_cassette_holds_no_secret(httpserver: HTTPServer, tmp_path: Path) -> None:
     """Recording through vcrpy with the hooks writes a cassette that scan() finds clean
@@ -223,12 +233,7 @@ def test_recorded_cassette_holds_no_secret(httpserver: HTTPServer, tmp_path: Pat
             content_type="application/json",
         )
     )
-    scrubber = Scrubber([secret])
-    recorder = vcr.VCR(
-        record_mode="all",
-        before_record_request=scrubber.request,
-        before_record_response=scrubber.response,
-    )
+    recorder = scrubbing_recorder(secret)
     cassette = tmp_path / "user.yaml"
     with recorder.use_cassette(str(cassette)):
         got = requests.get(
@@ -301,12 +306,7 @@ def test_a_recording_through_httpx_holds_no_known_secret_in_any_case(
     httpserver.expect_request("/user").respond_with_response(
         Response("{}", headers={f"X-Echo-{secret}": "1"}, content_type="application/json")
     )
-    scrubber = Scrubber([secret])
-    recorder = vcr.VCR(
-        record_mode="all",
-        before_record_request=scrubber.request,
-        before_record_response=scrubber.response,
-    )
+    recorder = scrubbing_recorder(secret)
     cassette = tmp_path / "user.yaml"
     with recorder.use_cassette(str(cassette)), httpx.Client() as client:
         client.get(httpserver.url_for("/user"), headers={f"X-{secret}": "1"})
