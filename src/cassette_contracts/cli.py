@@ -483,7 +483,7 @@ def _coverage(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     if reads.empty:
         raise UsageError(
             f"no contract coverage data in {settings.coverage_dir}: run the tests first "
-            "(`make test`; tracking is on unless --no-contract-coverage)"
+            "(`pytest`; tracking is on unless --no-contract-coverage)"
         )
     report = coverage_report(reads, pinned_by_contract(settings), root=settings.root)
     stdout.write(report.render(args.format).rstrip("\n") + "\n")

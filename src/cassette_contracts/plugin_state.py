@@ -32,8 +32,8 @@ __all__ = ["PluginState"]
 
 RECORD_HINT = (
     "To record it from the live API without touching the committed cassettes, run "
-    "`make rerecord` (or `cassette-contracts rerecord --only <pattern>`): it records into a "
-    "staging folder, scrubs secrets, checks the contracts, and only then promotes."
+    "`cassette-contracts rerecord --only <pattern>`: it records into a staging folder, scrubs "
+    "secrets, checks the contracts, and only then promotes."
 )
 
 

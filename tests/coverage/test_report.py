@@ -294,7 +294,7 @@ def test_text_counts_the_fields_read_not_the_containers_on_the_way(
     """``$.owner`` read on the way to ``$.owner.login`` is one field read, not two."""
     pins = {"$.stargazers_count", "$.owner.login", "$.owner.id", "$.owners[*].login"}
     report = coverage_report(recorded(*reads), {"github.repos_get": pins})
-    assert f"github.repos_get: {count} fields read, 4 pinned" in report.render("text")
+    assert f"github.repos_get: {count} field(s) read, 4 pinned" in report.render("text")
     assert f"| `github.repos_get` | {count} | 4 |" in report.render("markdown")
 
 

@@ -80,7 +80,7 @@ def test_the_bootstrapped_contracts_hold_and_cover_every_read(
     result.stdout.fnmatch_lines(
         [
             "cassette-contracts: 3 replayed interaction(s) held to their contracts",
-            "FAIL github.user: 4 fields read, 3 pinned",
+            "FAIL github.user: 4 field(s) read, 3 pinned",
             "*read but not pinned: $.pronouns (optional read at test_profiles.py:*",
         ]
     )

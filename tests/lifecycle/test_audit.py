@@ -108,7 +108,7 @@ def test_cassette_older_than_max_age_warns_or_fails_per_policy(
     assert line.startswith(f"{label}: cassettes/user_jacquev6.yaml: recorded 2025-01-03 (")
     assert line.endswith(
         "from metadata.provenance.recorded_at), older than max_age 180d: "
-        "re-record it (`make rerecord`)"
+        "re-record it (`cassette-contracts rerecord`)"
     )
 
 

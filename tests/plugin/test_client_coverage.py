@@ -84,7 +84,7 @@ def test_reads_of_every_client_are_reported_with_file_and_line(
     assert result.ret == pytest.ExitCode.TESTS_FAILED, result.stdout.str()
     result.stdout.fnmatch_lines(
         [
-            "FAIL user: 2 fields read, 2 pinned",
+            "FAIL user: 2 field(s) read, 2 pinned",
             f"*read but not pinned: $.email (optional read at test_client.py:{line})",
         ]
     )
@@ -135,8 +135,36 @@ def test_unread_pins_are_no_candidates_when_some_replays_were_not_tracked(
     assert "candidates to unpin" not in result.stdout.str()
     result.stdout.fnmatch_lines(
         [
-            "ok   user: 1 fields read, 2 pinned",
+            "ok   user: 1 field(s) read, 2 pinned",
             "*pinned, not seen read (not tracked*: 1",
             "*$.login",
         ]
+    )
+
+
+MISSING_KEY = f"""
+import requests
+
+
+@pytest.mark.vcr
+@pytest.mark.default_cassette("user")
+def test_fetch_user():
+    data = requests.get({URL!r}).json()
+    assert data["renamed_field"]
+"""
+
+
+def test_a_failed_read_of_a_tracked_payload_shows_no_harness_frame(
+    pytester: pytest.Pytester, make_project: MakeProject
+) -> None:
+    """A test reading a field the payload lacks fails on its own line: the traceback shows
+    no frame of the read tracking."""
+    make_project(PAYLOAD, MISSING_KEY)
+    (pytester.path / "cassettes" / "user.yaml").write_text(cassette(PAYLOAD, URL))
+    result = pytester.runpytest("--tb=long")
+    assert result.ret == pytest.ExitCode.TESTS_FAILED, result.stdout.str()
+    result.stdout.fnmatch_lines(['*assert data?"renamed_field"?', "*KeyError*"])
+    assert (
+        "cassette_contracts"
+        not in result.stdout.str().split("= FAILURES =")[1].split("short test summary")[0]
     )

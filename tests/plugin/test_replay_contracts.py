@@ -67,7 +67,7 @@ def test_request_missing_from_cassette_names_it_and_how_to_record(
     result = pytester.runpytest()
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(
-        ["*Cassette: *cassettes/user.yaml*", "*make rerecord*cassette-contracts rerecord*"]
+        ["*Cassette: *cassettes/user.yaml*", "*run `cassette-contracts rerecord --only <pattern>`*"]
     )
 
 

@@ -178,7 +178,7 @@ def test_xdist_controller_does_no_validation_work(xdist_run: pytest.RunResult) -
     """Under xdist the workers validate; the controller only merges reads and judges coverage."""
     xdist_run.assert_outcomes(passed=1)
     xdist_run.stdout.fnmatch_lines(
-        ["*1 replayed interaction(s) held to their contracts*", "ok   user: 1 fields read*"]
+        ["*1 replayed interaction(s) held to their contracts*", "ok   user: 1 field(s) read*"]
     )
     xdist_run.stdout.fnmatch_lines(["main imported cassette_contracts.checking.run: False"])
 
@@ -186,7 +186,7 @@ def test_xdist_controller_does_no_validation_work(xdist_run: pytest.RunResult) -
 def test_xdist_controller_takes_the_pins_from_a_worker(xdist_run: pytest.RunResult) -> None:
     """Under xdist the controller judges coverage with pins a worker sent: it loads no schema."""
     xdist_run.assert_outcomes(passed=1)
-    xdist_run.stdout.fnmatch_lines(["ok   user: 1 fields read, 2 pinned*"])
+    xdist_run.stdout.fnmatch_lines(["ok   user: 1 field(s) read, 2 pinned*"])
     xdist_run.stdout.fnmatch_lines(["main imported jsonschema: False"])
 
 

@@ -190,6 +190,7 @@ class TrackedDict(dict[Any, Any]):
 
     # The hot paths are written out in full (no helper calls): every read pays for them.
     def __getitem__(self, key: Any) -> Any:
+        __tracebackhide__ = True  # a missing key fails on the test's own line, not in here
         f = _getframe(1)
         co = f.f_code
         raw = (self._cc_n, key, _id(co), f.f_lasti)

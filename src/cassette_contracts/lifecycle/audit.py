@@ -145,8 +145,7 @@ def load_plays(settings: Settings) -> PlayRecorder:
     plays = PlayRecorder.load_all(plays_dir(settings))
     if plays is None:
         raise UsageError(
-            f"no replay run recorded in {plays_dir(settings)}: run pytest first (`make test`), "
-            "then audit"
+            f"no replay run recorded in {plays_dir(settings)}: run pytest first, then audit"
         )
     wanted = str(settings.cassettes.resolve())
     if plays.cassettes and wanted not in plays.cassettes:

@@ -51,7 +51,7 @@ def _age_line(report: AuditReport, c: CassetteAudit) -> str:
     limit = _duration(report.max_age) if report.max_age is not None else "?"
     return (
         f"{c.path}: recorded {_recorded(c)} ({days} days ago, from {c.recorded_from}), "
-        f"older than max_age {limit}: re-record it (`make rerecord`)"
+        f"older than max_age {limit}: re-record it (`cassette-contracts rerecord`)"
     )
 
 

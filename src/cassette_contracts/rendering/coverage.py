@@ -43,7 +43,7 @@ def _render_text(report: CoverageReport) -> str:
             )
             continue
         status = "ok  " if item.ok else "FAIL"
-        summary = f"{len(item.fields_read)} fields read, {len(item.pinned)} pinned"
+        summary = f"{len(item.fields_read)} field(s) read, {len(item.pinned)} pinned"
         lines.append(f"{status} {item.contract}: {summary}")
         for read in item.unpinned_reads:
             lines.append(
