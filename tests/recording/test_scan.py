@@ -426,3 +426,29 @@ def test_a_known_secret_in_a_header_name_is_found_in_any_letter_case(tmp_path: P
         "interaction 0 request header x-***",
     }
     assert not [f for f in findings if secret.lower() in str(f).lower()]
+
+
+def test_a_known_secret_as_a_member_name_with_a_quote_is_masked(tmp_path: Path) -> None:
+    """A member name that JSON paths escape (a quote, a backslash) is still masked in the
+    place of a finding below it."""
+    secret = "PA'SS-" + RANDOM
+    text = cassette(body="'" + json.dumps({secret: GHP}).replace("'", "''") + "'")
+    findings = scan([write(tmp_path, text)], secrets=[secret])
+    assert findings
+    escaped = secret.replace("'", "\\'")
+    assert not [str(f) for f in findings if escaped in str(f) or secret in str(f)]
+
+
+def test_a_secret_in_a_binary_header_name_or_value_is_found(tmp_path: Path) -> None:
+    """A header name or value written as !!binary (bytes) is read decoded."""
+    import base64
+
+    secret = "env-secret-" + RANDOM
+    name = base64.b64encode(f"X-{secret}".encode()).decode()
+    value = base64.b64encode(f"token {GHP}".encode()).decode()
+    text = cassette(request_headers=f"      ? !!binary {name}\n      : - !!binary {value}\n")
+    findings = scan([write(tmp_path, text)], secrets=[secret])
+    assert {(f.where, f.kind) for f in findings} >= {
+        ("interaction 0 request header name", "known-secret"),
+        ("interaction 0 request header X-***", "github-token"),
+    }

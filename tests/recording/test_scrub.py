@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 import requests
 import vcr
+import yaml
 from pytest_httpserver import HTTPServer
 from vcr.request import Request
 from werkzeug import Response
@@ -334,3 +335,43 @@ def test_response_headers_as_pairs_are_scrubbed() -> None:
         }
     )
     assert response["headers"] == {"Set-Cookie": [PLACEHOLDER], PLACEHOLDER: ["1"]}
+
+
+def test_two_known_secrets_that_overlap_are_redacted_whole() -> None:
+    """Two known secrets sharing a stretch of text: no part of either stays."""
+    first, second = "Zq8Wm3Xr7Tn2Kp5L", "Kp5Lv9Qs4Yd6Hj2"
+    scrubber = Scrubber([first, second])
+    assert scrubber.scrub_header_name(f"X-{first}v9Qs4Yd6Hj2") == f"X-{PLACEHOLDER}"
+    body = scrubber.scrub_body(f"id {first}v9Qs4Yd6Hj2 end".encode(), "text/plain")
+    assert body == f"id {PLACEHOLDER} end".encode()
+
+
+@pytest.mark.block_network(allowed_hosts=["127.0.0.1", "localhost"])
+def test_bytes_header_names_and_values_are_scrubbed(httpserver: HTTPServer, tmp_path: Path) -> None:
+    """requests sends bytes header values and http.client bytes names: a token or a known
+    secret in either is redacted before the cassette is written, and scan finds it clean."""
+    import http.client
+
+    secret = "env-secret-" + "Zq8Wm3Xr7Tn2Kp5Lv9"
+    httpserver.expect_request("/user").respond_with_data("{}", content_type="application/json")
+    cassette = tmp_path / "user.yaml"
+    with scrubbing_recorder(secret).use_cassette(str(cassette)):
+        requests.get(
+            httpserver.url_for("/user"),
+            headers={"Authorization": f"token {TOKEN}".encode(), "X-Key": secret.encode()},
+            timeout=5,
+        )
+        connection = http.client.HTTPConnection(httpserver.host, httpserver.port, timeout=5)
+        connection.putrequest("GET", "/user")
+        connection.putheader(f"X-{secret}".encode(), b"1")
+        connection.endheaders()
+        connection.getresponse().read()
+        connection.close()
+    recorded = []  # every request header name and value, bytes (!!binary) decoded
+    for interaction in yaml.safe_load(cassette.read_text())["interactions"]:
+        for name, values in interaction["request"]["headers"].items():
+            recorded += [name, *values]
+    texts = [v.decode("latin-1") if isinstance(v, bytes) else str(v) for v in recorded]
+    assert f"X-{PLACEHOLDER}" in texts
+    assert not [t for t in texts if TOKEN in t or secret in t]
+    assert scan([cassette], secrets=[secret]) == []

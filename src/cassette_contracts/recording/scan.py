@@ -129,6 +129,9 @@ class _Scanner:
         self.binary_lines: set[int] = set()
         #: find_secrets' answers for the mapping keys of this file (header names repeat).
         self.keys_seen: dict[str, list[Hit]] = {}
+        #: The known secrets as a place may spell them: also as a JSON path escapes them.
+        escaped = (s.replace("\\", "\\\\").replace("'", "\\'") for s in secrets)
+        self.place_secrets = tuple(dict.fromkeys([*secrets, *escaped]))
 
     def report(
         self,
@@ -153,14 +156,14 @@ class _Scanner:
         """Findings in a mapping key: a header name, or any other name in the cassette, may
         hold a token or a known secret (the scrubber redacts them in header names too)."""
         if isinstance(node, yaml.ScalarNode):
-            text = str(node.value)
+            text = _scalar_text(node)  # a bytes name is written !!binary
             hits = key_hits(text, known=self.secrets, seen=self.keys_seen)
             self.report(node, text, hits, f"{where} name", ix)
 
     def masked(self, place: str) -> str:
         """``place`` with every secret in it masked: a member, header or parameter name on
         the way to a finding may be one itself."""
-        hits = find_secrets(place, known=self.secrets, pairs=False, any_case=True)
+        hits = find_secrets(place, known=self.place_secrets, pairs=False, any_case=True)
         return _apply(place, hits, "***")
 
     # Structure walk --------------------------------------------------------------------
@@ -203,7 +206,7 @@ class _Scanner:
             self.key(key, prefix, ix)
             if part == "headers" and isinstance(value, yaml.MappingNode):
                 for hkey, hvalue in value.value:
-                    name = str(hkey.value)
+                    name = _scalar_text(hkey) if isinstance(hkey, yaml.ScalarNode) else ""
                     self.key(hkey, f"{prefix} header", ix)
                     for snode, text in _scalars(hvalue):
                         hits = header_hits(name, text, known=self.secrets, allow=self.allow)
@@ -287,7 +290,7 @@ class _Scanner:
 
 def _scalars(node: yaml.Node) -> Iterator[tuple[yaml.ScalarNode, str]]:
     if isinstance(node, yaml.ScalarNode):
-        yield node, str(node.value)
+        yield node, _scalar_text(node)  # a bytes header value is written !!binary
     elif isinstance(node, yaml.SequenceNode):
         for item in node.value:
             yield from _scalars(item)

@@ -314,8 +314,11 @@ class Scrubber:
         """Rename the headers whose name holds a secret; two that then read the same keep
         both values (``join``)."""
         for name in list(headers.keys()):
-            new = self.scrub_header_name(name) if isinstance(name, str) else name
-            if new != name:
+            if not isinstance(name, (str, bytes)):
+                continue
+            text = _text(name)  # http.client also sends bytes names
+            new = self.scrub_header_name(text)
+            if new != text:
                 value = headers.pop(name)
                 headers[new] = join(headers[new], value) if new in headers else value
 
@@ -390,7 +393,12 @@ class Scrubber:
         for name in list(headers.keys()):
             value = headers[name]
             if isinstance(value, str):
-                headers[name] = self.scrub_header(name, value)
+                headers[name] = self.scrub_header(_text(name), value)
+            elif isinstance(value, bytes):  # requests sends bytes values as they are
+                text = _text(value)
+                redacted = self.scrub_header(_text(name), text)
+                if redacted != text:
+                    headers[name] = redacted
         self._scrub_header_names(headers, lambda kept, more: f"{_text(kept)}, {_text(more)}")
         content_type = str(headers.get("Content-Type", "") or "")
         raw = request.body
@@ -447,7 +455,7 @@ class Scrubber:
 
 
 def _text(value: Any) -> str:
-    """A header value as text (requests also takes bytes)."""
+    """A header name or value as text (requests and http.client also take bytes)."""
     return value.decode("latin-1") if isinstance(value, bytes) else str(value)
 
 

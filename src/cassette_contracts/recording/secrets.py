@@ -657,19 +657,29 @@ def find_secrets(
     return _disjoint(hits) if hits else hits
 
 
-@functools.lru_cache(maxsize=256)
+@functools.cache  # one per known secret: a bounded cache missed in turn past its size
 def _any_case(secret: str) -> re.Pattern[str]:
     return re.compile(re.escape(secret), re.IGNORECASE)
 
 
 def _disjoint(hits: list[Hit]) -> list[Hit]:
-    chosen: list[Hit] = []
-    for hit in sorted(hits, key=lambda h: (-(h.end - h.start), h.start)):
+    """The hits in text order, overlapping ones merged into their union, named as the longest
+    of them: two findings that share a stretch of text leave no part of either."""
+    merged: list[tuple[Hit, Hit]] = []  # (union so far, the longest hit in it)
+    for hit in sorted(hits, key=lambda h: (h.start, -(h.end - h.start))):
         if hit.end <= hit.start:
             continue
-        if all(hit.end <= c.start or hit.start >= c.end for c in chosen):
-            chosen.append(hit)
-    return sorted(chosen, key=lambda h: h.start)
+        if merged and hit.start < merged[-1][0].end:
+            union, longest = merged[-1]
+            if hit.end - hit.start > longest.end - longest.start:
+                longest = hit
+            merged[-1] = (Hit(union.start, max(union.end, hit.end), "", ""), longest)
+            continue
+        merged.append((hit, hit))
+    return [
+        union if union is longest else Hit(union.start, union.end, longest.kind, longest.place)
+        for union, longest in merged
+    ]
 
 
 # --------------------------------------------------------------------------------------------
