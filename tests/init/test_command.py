@@ -68,6 +68,16 @@ def test_init_in_a_folder_without_pyproject(recorded: Path, cli: Any) -> None:
     assert (recorded / "schemas" / "github" / "user.schema.json").is_file()
 
 
+@pytest.mark.parametrize("dry_run", [True, False], ids=["dry-run", "run"])
+def test_a_first_contracts_toml_is_said_written_afresh(
+    recorded: Path, cli: Any, dry_run: bool
+) -> None:
+    """Without a contracts.toml, the plan and the run both say it is written afresh."""
+    run = cli("init", *(["--dry-run"] if dry_run else []))
+    assert "new contracts (written afresh to schemas/contracts.toml):" in run.out
+    assert "appended" not in run.out
+
+
 def test_the_summary_says_check_passed(recorded: Path, cli: Any) -> None:
     """init checks the cassettes against what it wrote, and says so."""
     run = cli("init")
@@ -126,6 +136,7 @@ def test_existing_contracts_are_left_alone_and_new_ones_appended(
     assert b'name = "jsonplaceholder.todo"' in new[len(old) :]
     assert (recorded / "schemas" / "github" / "user.schema.json").read_bytes() == user_schema
     assert "existing contracts in schemas/contracts.toml (left alone):" in run.out
+    assert "new contracts (appended to schemas/contracts.toml):" in run.out
 
 
 def test_new_names_and_files_avoid_existing_ones(recorded: Path, cli: Any) -> None:

@@ -163,6 +163,8 @@ class InitPlan:
     skipped: list[Skipped] = field(default_factory=list)
     errors: list[CassetteError] = field(default_factory=list)
     force: bool = False
+    #: New contracts go at the end of a contracts.toml that was there when planned.
+    appends: bool = False
 
     @property
     def schemas_root(self) -> Path:
@@ -219,6 +221,7 @@ def plan_init(
     if plan.errors:
         return plan
     existing = ContractMap.load(contracts_path) if contracts_path.is_file() and not force else None
+    plan.appends = existing is not None
     names: set[str] = {c.name for c in existing.contracts} if existing else set()
     taken_files: set[str] = set()
     uncovered: list[Interaction] = []

@@ -41,7 +41,7 @@ def render_plan(plan: InitPlan, *, dry_run: bool) -> str:
     toml = display_path(plan.contracts_path)
     lines = [_headline(plan, dry_run=dry_run)]
     if plan.contracts:
-        how = "written afresh" if plan.force or not plan.contracts_path.is_file() else "appended"
+        how = "appended" if plan.appends else "written afresh"
         lines.append(f"new contracts ({how} to {toml}):")
         for contract in plan.contracts:
             status = " or ".join(map(str, contract.statuses))
