@@ -78,6 +78,26 @@ def test_a_first_contracts_toml_is_said_written_afresh(
     assert "appended" not in run.out
 
 
+@pytest.mark.parametrize(
+    ("args", "note"),
+    [
+        (["--schemas", "tests/schemas"], True),
+        (["--schemas", "schemas"], False),
+        ([], False),
+        (["--schemas", "tests/schemas", "--dry-run"], False),
+    ],
+    ids=["elsewhere", "the-configured-folder", "default", "dry-run"],
+)
+def test_contracts_written_outside_the_configured_folder_say_which_setting_to_add(
+    recorded: Path, cli: Any, args: list[str], note: bool
+) -> None:
+    """Contracts written where check and pytest do not look: one line names the setting."""
+    run = cli("init", *args)
+    assert run.code == 0, run.err
+    hint = 'set schemas = "tests/schemas" in [tool.cassette_contracts]'
+    assert (hint in run.err) is note, run.err
+
+
 def test_the_summary_says_check_passed(recorded: Path, cli: Any) -> None:
     """init checks the cassettes against what it wrote, and says so."""
     run = cli("init")

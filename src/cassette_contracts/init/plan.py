@@ -524,6 +524,8 @@ def run_init(
     if not dry_run:
         _write_and_check(outcome, settings, cassettes, force=force)
     stdout.write(render(outcome, fmt))
+    if outcome.written and schemas is not None:
+        _say_where_contracts_are_read(settings, stderr)
     if outcome.check is not None and outcome.check.exit_code:
         stderr.write(
             f"init: check fails on the cassettes the contracts came from (exit "
@@ -531,6 +533,24 @@ def run_init(
         )
         return outcome.check.exit_code
     return 0
+
+
+def _say_where_contracts_are_read(written: Settings, stderr: TextIO) -> None:
+    """One line when ``--schemas`` wrote the contracts where ``check`` and the plugin do not
+    read them (the configured ``schemas`` folder): the setting that makes them read there."""
+    from ..settings import load_settings
+
+    configured = load_settings(written.root).schemas
+    if configured.resolve() == written.schemas.resolve():
+        return
+    try:
+        folder = written.schemas.resolve().relative_to(written.root.resolve()).as_posix()
+    except ValueError:
+        folder = str(written.schemas.resolve())
+    stderr.write(
+        f'init: set schemas = "{folder}" in [tool.cassette_contracts] (pyproject.toml): check '
+        f"and pytest read contracts from {display_path(configured)}/ until then\n"
+    )
 
 
 def _write_and_check(
