@@ -29,7 +29,12 @@ def member(parent: str, name: str) -> str:
     """``parent.name``, or ``parent['na:me']`` for a name that is not a plain identifier."""
     if _PLAIN.match(name):
         return f"{parent}.{name}"
-    return parent + "['" + name.replace("\\", "\\\\").replace("'", "\\'") + "']"
+    return f"{parent}['{escaped(name)}']"
+
+
+def escaped(name: str) -> str:
+    """``name`` as it reads between the quotes of ``['...']``: backslash and quote escaped."""
+    return name.replace("\\", "\\\\").replace("'", "\\'")
 
 
 def index(parent: str, position: int) -> str:

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import yaml
 
+from .. import jsonpath
 from ..cassettes.bodies import GZIP_MAGIC, BodyError, decode_content
 from ..cassettes.discover import iter_cassette_paths
 from ..cassettes.yaml_load import may_hold_anchors, refuse_anchors
@@ -130,8 +131,7 @@ class _Scanner:
         #: find_secrets' answers for the mapping keys of this file (header names repeat).
         self.keys_seen: dict[str, list[Hit]] = {}
         #: The known secrets as a place may spell them: also as a JSON path escapes them.
-        escaped = (s.replace("\\", "\\\\").replace("'", "\\'") for s in secrets)
-        self.place_secrets = tuple(dict.fromkeys([*secrets, *escaped]))
+        self.place_secrets = tuple(dict.fromkeys([*secrets, *map(jsonpath.escaped, secrets)]))
 
     def report(
         self,

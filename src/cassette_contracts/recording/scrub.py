@@ -392,9 +392,7 @@ class Scrubber:
         headers = request.headers
         for name in list(headers.keys()):
             value = headers[name]
-            if isinstance(value, str):
-                headers[name] = self.scrub_header(_text(name), value)
-            elif isinstance(value, bytes):  # requests sends bytes values as they are
+            if isinstance(value, (str, bytes)):  # requests sends bytes values as they are
                 text = _text(value)
                 redacted = self.scrub_header(_text(name), text)
                 if redacted != text:
@@ -426,7 +424,7 @@ class Scrubber:
         if isinstance(headers, list):  # vcrpy's tornado stub: (name, values) pairs
             pairs, headers = headers, {}
             for name, values in pairs:
-                headers[name] = [*_listed(headers.get(name, [])), *_listed(values)]
+                headers[name] = _all_values(headers.get(name, []), values)
             response["headers"] = headers
         content_type = ""
         for name in list(headers.keys()):
@@ -440,7 +438,7 @@ class Scrubber:
             if name.lower() == "content-type":
                 first = headers[name][0] if isinstance(headers[name], list) else headers[name]
                 content_type = str(first)
-        self._scrub_header_names(headers, lambda kept, more: [*_listed(kept), *_listed(more)])
+        self._scrub_header_names(headers, _all_values)
         body = response.get("body")
         if isinstance(body, dict):
             raw = body.get("string")
@@ -457,6 +455,11 @@ class Scrubber:
 def _text(value: Any) -> str:
     """A header name or value as text (requests and http.client also take bytes)."""
     return value.decode("latin-1") if isinstance(value, bytes) else str(value)
+
+
+def _all_values(kept: Any, more: Any) -> list[Any]:
+    """The values of two response headers of one name, as one list."""
+    return [*_listed(kept), *_listed(more)]
 
 
 def _listed(value: Any) -> list[Any]:

@@ -620,7 +620,8 @@ def find_secrets(
     eager: bool = False,
     any_case: bool = False,
 ) -> list[Hit]:
-    """Every secret found by value in ``text``, longest first, not overlapping.
+    """Every secret found by value in ``text``, in text order; findings that overlap are
+    merged into one (see :func:`_disjoint`).
 
     ``known`` are literal secrets (matched in any letter case with ``any_case``: in a header
     name); ``pairs`` looks at ``name=value`` / ``name: value`` in free text; ``urlencoded``
@@ -665,20 +666,22 @@ def _any_case(secret: str) -> re.Pattern[str]:
 def _disjoint(hits: list[Hit]) -> list[Hit]:
     """The hits in text order, overlapping ones merged into their union, named as the longest
     of them: two findings that share a stretch of text leave no part of either."""
-    merged: list[tuple[Hit, Hit]] = []  # (union so far, the longest hit in it)
+    merged: list[tuple[int, int, Hit]] = []  # (start, end, the longest hit inside)
     for hit in sorted(hits, key=lambda h: (h.start, -(h.end - h.start))):
         if hit.end <= hit.start:
             continue
-        if merged and hit.start < merged[-1][0].end:
-            union, longest = merged[-1]
+        if merged and hit.start < merged[-1][1]:
+            start, end, longest = merged[-1]
             if hit.end - hit.start > longest.end - longest.start:
                 longest = hit
-            merged[-1] = (Hit(union.start, max(union.end, hit.end), "", ""), longest)
-            continue
-        merged.append((hit, hit))
+            merged[-1] = (start, max(end, hit.end), longest)
+        else:
+            merged.append((hit.start, hit.end, hit))
     return [
-        union if union is longest else Hit(union.start, union.end, longest.kind, longest.place)
-        for union, longest in merged
+        longest
+        if (start, end) == (longest.start, longest.end)
+        else Hit(start, end, longest.kind, longest.place)
+        for start, end, longest in merged
     ]
 
 
